@@ -1,0 +1,103 @@
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Tests.Infrastructure;
+
+namespace QPay.Functions.Tests.Hosting;
+
+public sealed class StartupTests
+{
+    public static TheoryData<string> RequiredSettings() =>
+    [
+        "AzureWebJobsStorage", "QPAY_BASE_URL", "QPAY_CLIENT_ID", "QPAY_CLIENT_SECRET", "QPAY_INVOICE_CODE",
+        "QPAY_CALLBACK_PUBLIC_BASE_URL", "REDIS_DATABASE_URI", "QPAY_WEBHOOK_SECRET",
+    ];
+
+    public static TheoryData<string, string, string> MalformedSettings() => new()
+    {
+        { "QPAY_BASE_URL", "merchant.qpay.mn", "QPAY_BASE_URL must be an absolute http:// or https:// URL" },
+        { "QPAY_CALLBACK_PUBLIC_BASE_URL", "ftp://example.com", "QPAY_CALLBACK_PUBLIC_BASE_URL must be an absolute" },
+        { "QPAY_USD_TO_MNT_RATE", "0", "QPAY_USD_TO_MNT_RATE must be a number greater than 0" },
+        { "QPAY_USD_TO_MNT_RATE", "three thousand", "QPAY_USD_TO_MNT_RATE" },
+        { "PAYMENT_SESSION_TTL_SEC", "5", "PAYMENT_SESSION_TTL_SEC must be between 60" },
+        { "PAYMENT_SESSION_TTL_SEC", "ten", "PAYMENT_SESSION_TTL_SEC" },
+        { "STATUS_RATE_LIMIT_PER_MINUTE", "0", "STATUS_RATE_LIMIT_PER_MINUTE must be between 1" },
+        { "REDIS_DATABASE_URI", "localhost:6379", "REDIS_DATABASE_URI must look like redis://host:port" },
+        { "REDIS_DATABASE_URI", "redis://localhost:6379/x", "REDIS_DATABASE_URI has a database path" },
+        { "QPAY_WEBHOOK_SECRET", "short", "QPAY_WEBHOOK_SECRET must be at least 32 bytes" },
+        { "QPAY_WEBHOOK_SECRET_PREVIOUS", "short", "QPAY_WEBHOOK_SECRET_PREVIOUS must be at least 32 bytes" },
+        { "AUTH_JWT_SECRET", "short", "AUTH_JWT_SECRET must be at least 32 bytes" },
+        { "KEY_VAULT_URI", "http://vault.example.com", "KEY_VAULT_URI must be an https:// URL" },
+        { "QPAY_ATTEMPT_TIMEOUT_SEC", "0", "QPAY_ATTEMPT_TIMEOUT_SEC must be between 1" },
+        { "INTERNAL_WEBHOOK_DEBUG", "maybe", "INTERNAL_WEBHOOK_DEBUG" },
+    };
+
+    [Fact]
+    public void Container_builds_from_the_worker_startup_and_every_function_class_resolves()
+    {
+        using var host = TestApp.Build();
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+
+        var functionClasses = FunctionClasses().ToList();
+        Assert.NotEmpty(functionClasses);
+        foreach (var type in functionClasses)
+        {
+            var instance = ActivatorUtilities.CreateInstance(host.Services, type);
+            Assert.IsType(type, instance);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RequiredSettings))]
+    public async Task Missing_required_setting_stops_startup_naming_the_setting(string setting)
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?> { [setting] = null });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains($"{setting} is required", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedSettings))]
+    public async Task Malformed_setting_stops_startup_naming_the_setting(string setting, string value, string expected)
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?> { [setting] = value });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public async Task Jwt_needs_a_secret_or_an_authority_with_an_audience()
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?>
+        {
+            ["AUTH_JWT_SECRET"] = null,
+            ["AUTH_JWT_AUTHORITY"] = "https://login.example.com/tenant/v2.0",
+            ["AUTH_JWT_AUDIENCE"] = null,
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("AUTH_JWT_AUDIENCE is required", error.Message);
+    }
+
+    [Fact]
+    public async Task Validation_failure_never_echoes_a_secret_value()
+    {
+        const string secretLookingValue = "tiny-secret";
+        using var host = TestApp.Build(new Dictionary<string, string?> { ["QPAY_WEBHOOK_SECRET"] = secretLookingValue });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.DoesNotContain(secretLookingValue, error.Message);
+    }
+
+    internal static IEnumerable<Type> FunctionClasses() =>
+        typeof(QPay.Functions.Hosting.QPayBackendExtensions).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null));
+}

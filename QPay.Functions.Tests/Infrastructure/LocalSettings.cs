@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace QPay.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The settings of the committed local.settings.sample.json: tests run on exactly what a new
+/// user copies, so a broken sample fails here first.
+/// </summary>
+internal static class LocalSettings
+{
+    private static readonly Lazy<IReadOnlyDictionary<string, string?>> Sample = new(Load);
+
+    public static Dictionary<string, string?> Values(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var values = new Dictionary<string, string?>(Sample.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+
+    private static IReadOnlyDictionary<string, string?> Load()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepository("local.settings.sample.json")));
+        return document.RootElement.GetProperty("Values").EnumerateObject()
+            .ToDictionary(p => p.Name, p => (string?)p.Value.GetString(), StringComparer.OrdinalIgnoreCase);
+    }
+}

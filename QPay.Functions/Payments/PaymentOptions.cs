@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using QPay.Functions.Hosting;
+
+namespace QPay.Functions.Payments;
+
+/// <summary>Business settings of the payment flow.</summary>
+public sealed class PaymentOptions
+{
+    /// <summary>Public base URL QPay calls back (the function app's URL), without a trailing slash.</summary>
+    [ConfigurationKeyName("QPAY_CALLBACK_PUBLIC_BASE_URL")]
+    public string? CallbackPublicBaseUrl { get; set; }
+
+    /// <summary>MNT per USD; carts are priced in USD, invoices in whole MNT.</summary>
+    [ConfigurationKeyName("QPAY_USD_TO_MNT_RATE")]
+    public decimal UsdToMntRate { get; set; } = 3400m;
+
+    /// <summary>How long a session stays cached in Redis.</summary>
+    [ConfigurationKeyName("PAYMENT_SESSION_TTL_SEC")]
+    public int SessionTtlSeconds { get; set; } = 600;
+
+    /// <summary>Status polls per user per minute, across all instances.</summary>
+    [ConfigurationKeyName("STATUS_RATE_LIMIT_PER_MINUTE")]
+    public int StatusRateLimitPerMinute { get; set; } = 120;
+
+    /// <summary>Logs every webhook pipeline step with session and invoice ids.</summary>
+    [ConfigurationKeyName("INTERNAL_WEBHOOK_DEBUG")]
+    public bool WebhookDebug { get; set; }
+
+    public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
+}
+
+internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>
+{
+    protected override void Validate(PaymentOptions options, List<string> errors)
+    {
+        AbsoluteHttpUrl("QPAY_CALLBACK_PUBLIC_BASE_URL", options.CallbackPublicBaseUrl, errors);
+        if (options.UsdToMntRate <= 0 || options.UsdToMntRate > 1_000_000)
+        {
+            errors.Add("QPAY_USD_TO_MNT_RATE must be a number greater than 0 and at most 1000000.");
+        }
+
+        InRange("PAYMENT_SESSION_TTL_SEC", options.SessionTtlSeconds, 60, 7 * 24 * 3600, errors);
+        InRange("STATUS_RATE_LIMIT_PER_MINUTE", options.StatusRateLimitPerMinute, 1, 100_000, errors);
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace QPay.Functions.Security;
+
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>JWT validation, webhook tokens and the internal-request guard.</summary>
+    public static IServiceCollection AddSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<WebhookTokenOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookTokenOptions>, WebhookTokenOptionsValidator>();
+        services.AddOptions<JwtAuthOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JwtAuthOptions>, JwtAuthOptionsValidator>();
+        return services;
+    }
+}

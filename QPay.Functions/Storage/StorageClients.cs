@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+
+namespace QPay.Functions.Storage;
+
+/// <summary>
+/// The Table and Queue service clients, built once from <see cref="StorageOptions"/>, plus
+/// table and queue clients that create their table or queue on first use (once per process;
+/// a failed creation is tried again on the next call). Queue messages are base64, as host.json
+/// tells the queue trigger to expect.
+/// </summary>
+public sealed class StorageClients
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> _queues = new();
+
+    public StorageClients(IOptions<StorageOptions> options)
+    {
+        var settings = options.Value;
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        if (settings.UsesConnectionString)
+        {
+            TableService = new TableServiceClient(settings.ConnectionString);
+            QueueService = new QueueServiceClient(settings.ConnectionString, queueOptions);
+        }
+        else
+        {
+            var credential = CreateCredential(settings);
+            TableService = new TableServiceClient(settings.ResolveTableServiceUri(), credential);
+            QueueService = new QueueServiceClient(settings.ResolveQueueServiceUri(), credential, queueOptions);
+        }
+    }
+
+    public TableServiceClient TableService { get; }
+
+    public QueueServiceClient QueueService { get; }
+
+    public Task<TableClient> GetTableAsync(string tableName, CancellationToken cancellationToken) =>
+        GetOrCreate(_tables, tableName, async () =>
+        {
+            var table = TableService.GetTableClient(tableName);
+            await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            return table;
+        });
+
+    public Task<QueueClient> GetQueueAsync(string queueName, CancellationToken cancellationToken) =>
+        GetOrCreate(_queues, queueName, async () =>
+        {
+            var queue = QueueService.GetQueueClient(queueName);
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return queue;
+        });
+
+    private static async Task<T> GetOrCreate<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string name, Func<Task<T>> create)
+    {
+        var lazy = cache.GetOrAdd(name, _ => new Lazy<Task<T>>(create));
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(name, lazy));
+            throw;
+        }
+    }
+
+    private static TokenCredential CreateCredential(StorageOptions settings) =>
+        string.Equals(settings.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(string.IsNullOrWhiteSpace(settings.ClientId)
+                ? ManagedIdentityId.SystemAssigned
+                : ManagedIdentityId.FromUserAssignedClientId(settings.ClientId))
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = settings.ClientId });
+}

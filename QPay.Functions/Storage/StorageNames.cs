@@ -1,0 +1,11 @@
+namespace QPay.Functions.Storage;
+
+/// <summary>The tables and queues of design §5. Bicep creates the same names in Azure.</summary>
+public static class StorageNames
+{
+    public const string PaymentSessionsTable = "PaymentSessions";
+    public const string ProcessedInvoicesTable = "ProcessedInvoices";
+    public const string OrdersTable = "Orders";
+    public const string OrderCreationQueue = "qpay-order-creation";
+    public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
+}
