@@ -5,15 +5,17 @@ using StackExchange.Redis;
 namespace QPay.Functions.Storage;
 
 /// <summary>
-/// The process-wide Redis multiplexer, connected on first use (not at start-up). While Redis is
-/// down, commands throw <see cref="RedisConnectionException"/> at once; every caller treats Redis
-/// as a cache and carries on from Table Storage.
+/// The process-wide Redis multiplexer, connected on first use (not at start-up). Redis is a cache
+/// here: <see cref="TryAsync{T}"/> runs a command and, while Redis is down, answers the caller's
+/// fallback at once (commands fail fast) so that callers carry on from Table Storage. A
+/// degradation is logged once when it starts and once when it ends, not per request.
 /// </summary>
 public sealed class RedisConnection : IAsyncDisposable
 {
     private readonly ConfigurationOptions _configuration;
     private readonly ILogger<RedisConnection> _logger;
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
+    private int _degraded;
 
     public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
     {
@@ -27,10 +29,37 @@ public sealed class RedisConnection : IAsyncDisposable
         _multiplexer = new Lazy<Task<IConnectionMultiplexer>>(ConnectAsync);
     }
 
+    /// <summary>True from a failed command until the next successful one.</summary>
+    public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+
     public async Task<IDatabase> GetDatabaseAsync()
     {
         var multiplexer = await _multiplexer.Value.ConfigureAwait(false);
         return multiplexer.GetDatabase();
+    }
+
+    /// <summary>Runs <paramref name="command"/>; on a Redis failure answers <paramref name="fallback"/>.</summary>
+    public async Task<T> TryAsync<T>(string operation, Func<IDatabase, Task<T>> command, T fallback)
+    {
+        try
+        {
+            var result = await command(await GetDatabaseAsync().ConfigureAwait(false)).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _degraded, 0) == 1)
+            {
+                Log.RedisRecovered(_logger, operation);
+            }
+
+            return result;
+        }
+        catch (Exception exception) when (IsRedisFailure(exception))
+        {
+            if (Interlocked.Exchange(ref _degraded, 1) == 0)
+            {
+                Log.RedisDegraded(_logger, operation, exception.GetType().Name);
+            }
+
+            return fallback;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -41,6 +70,9 @@ public sealed class RedisConnection : IAsyncDisposable
             await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static bool IsRedisFailure(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
 
     private async Task<IConnectionMultiplexer> ConnectAsync()
     {

@@ -1,0 +1,24 @@
+namespace QPay.Functions.QPayApi;
+
+/// <summary>
+/// QPay's merchant API v2, as the backend uses it. Every call authenticates with the shared
+/// token; failures surface as <see cref="QPayApiException"/> with QPay's status and error code.
+/// </summary>
+public interface IQPayClient
+{
+    /// <summary>
+    /// Creates an invoice. Never retried automatically: QPay has no idempotency key, so an
+    /// ambiguous failure (timeout, dropped connection, 5xx) surfaces as an error for the caller
+    /// to reconcile through its own <c>sender_invoice_no</c>.
+    /// </summary>
+    Task<QPayInvoice> CreateInvoiceAsync(CreateInvoiceRequest request, CancellationToken cancellationToken);
+
+    Task<QPayInvoiceDetails> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
+
+    Task CancelInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>Every payment of an invoice (all pages of <c>/v2/payment/check</c>).</summary>
+    Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken);
+
+    Task<QPayPayment> GetPaymentAsync(string paymentId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace QPay.Functions.QPayApi;
+
+/// <summary>The typed HttpClient behind <see cref="IQPayClient"/>; see qpay-v2-api.md for every shape.</summary>
+internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options, ILogger<QPayClient> logger) : IQPayClient
+{
+    /// <summary>QPay's documented page maximum; pages are read until every row is in.</summary>
+    internal const int PageLimit = 100;
+    private const int MaxPages = 100;
+
+    public async Task<QPayInvoice> CreateInvoiceAsync(CreateInvoiceRequest request, CancellationToken cancellationToken)
+    {
+        var body = new CreateInvoiceWire
+        {
+            InvoiceCode = options.Value.InvoiceCode!,
+            SenderInvoiceNo = request.SenderInvoiceNo,
+            InvoiceReceiverCode = request.ReceiverCode,
+            InvoiceDescription = request.Description,
+            SenderBranchCode = request.BranchCode,
+            Amount = request.Amount,
+            CallbackUrl = request.CallbackUrl.AbsoluteUri,
+            Lines = request.Lines?.Select(line => new InvoiceLineWire
+            {
+                SenderProductCode = line.ProductCode,
+                LineDescription = line.Description,
+                LineQuantity = line.Quantity.ToString("0.00", CultureInfo.InvariantCulture),
+                LineUnitPrice = line.UnitPrice.ToString("0.00", CultureInfo.InvariantCulture),
+            }).ToList(),
+        };
+
+        // Not retryable: QPay has no idempotency key, a retry could create a second invoice.
+        using var message = QPayRequests.Create(HttpMethod.Post, "invoice", "invoice.create", retryable: false)
+            .WithJson(body, QPayJsonContext.Default.CreateInvoiceWire);
+        var created = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.InvoiceCreatedWire, logger, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(created.InvoiceId))
+        {
+            throw new QPayApiException("invoice.create", System.Net.HttpStatusCode.OK, "MALFORMED_BODY", null, "QPay's invoice answer lacks invoice_id");
+        }
+
+        var links = created.Urls ?? created.QPayDeeplink ?? [];
+        return new QPayInvoice(
+            created.InvoiceId,
+            created.QrText ?? string.Empty,
+            created.QrImage ?? string.Empty,
+            created.ShortUrl,
+            links.Where(l => !string.IsNullOrEmpty(l.Link))
+                .Select(l => new BankDeeplink(l.Name ?? string.Empty, l.Description, l.Logo, l.Link!))
+                .ToList());
+    }
+
+    public async Task<QPayInvoiceDetails> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        using var message = QPayRequests.Create(HttpMethod.Get, $"invoice/{Uri.EscapeDataString(invoiceId)}", "invoice.get", retryable: true);
+        var invoice = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.InvoiceWire, logger, cancellationToken).ConfigureAwait(false);
+        return new QPayInvoiceDetails(
+            invoice.InvoiceId ?? invoiceId, invoice.InvoiceStatus, invoice.SenderInvoiceNo,
+            invoice.TotalAmount, invoice.GrossAmount, invoice.CallbackUrl);
+    }
+
+    public async Task CancelInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        // A repeated cancel answers 400 INVOICE_ALREADY_CANCELED, so this is not retried blindly.
+        using var message = QPayRequests.Create(HttpMethod.Delete, $"invoice/{Uri.EscapeDataString(invoiceId)}", "invoice.cancel", retryable: false);
+        using var response = await QPayRequests.SendCheckedAsync(http, message, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        var rows = new List<PaymentRow>();
+        decimal? paidAmount = null;
+        var count = 0;
+        for (var page = 1; page <= MaxPages; page++)
+        {
+            // payment/check reads only: a POST that is safe to retry.
+            using var message = QPayRequests.Create(HttpMethod.Post, "payment/check", "payment.check", retryable: true)
+                .WithJson(
+                    new PaymentCheckRequestWire { ObjectId = invoiceId, Offset = new PageOffsetWire { PageNumber = page, PageLimit = PageLimit } },
+                    QPayJsonContext.Default.PaymentCheckRequestWire);
+            var result = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.PaymentCheckWire, logger, cancellationToken).ConfigureAwait(false);
+            var pageRows = result.Rows ?? [];
+            rows.AddRange(pageRows.Select(ToRow));
+            paidAmount = result.PaidAmount ?? paidAmount;
+            count = (int)(result.Count ?? rows.Count);
+            if (pageRows.Count < PageLimit || rows.Count >= count)
+            {
+                break;
+            }
+        }
+
+        return new PaymentCheckResult(Math.Max(count, rows.Count), paidAmount, rows);
+    }
+
+    public async Task<QPayPayment> GetPaymentAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        using var message = QPayRequests.Create(HttpMethod.Get, $"payment/{Uri.EscapeDataString(paymentId)}", "payment.get", retryable: true);
+        var payment = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.PaymentWire, logger, cancellationToken).ConfigureAwait(false);
+        return new QPayPayment(
+            payment.PaymentId ?? paymentId, payment.PaymentStatus, payment.PaymentAmount, payment.Fee, payment.PaymentCurrency,
+            payment.Type, payment.ObjectType, payment.ObjectId, payment.PaymentDate);
+    }
+
+    private static PaymentRow ToRow(PaymentWire row) =>
+        new(row.PaymentId ?? string.Empty, row.PaymentStatus, row.PaymentAmount, row.Fee, row.PaymentCurrency, row.Type, row.PaymentDate);
+}
