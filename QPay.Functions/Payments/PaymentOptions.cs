@@ -31,9 +31,16 @@ public sealed class PaymentOptions
 
 internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>
 {
+    private const int MaxCallbackBaseLength = 119;
+
     protected override void Validate(PaymentOptions options, List<string> errors)
     {
         AbsoluteHttpUrl("QPAY_CALLBACK_PUBLIC_BASE_URL", options.CallbackPublicBaseUrl, errors);
+        if (options.CallbackPublicBaseUrl is { Length: > MaxCallbackBaseLength })
+        {
+            // QPay accepts callback URLs of at most 255 characters; path, session id and token take 136.
+            errors.Add($"QPAY_CALLBACK_PUBLIC_BASE_URL must be at most {MaxCallbackBaseLength} characters.");
+        }
         if (options.UsdToMntRate <= 0 || options.UsdToMntRate > 1_000_000)
         {
             errors.Add("QPAY_USD_TO_MNT_RATE must be a number greater than 0 and at most 1000000.");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments;
 
@@ -10,6 +11,10 @@ public static class PaymentsServiceCollectionExtensions
     {
         services.AddOptions<PaymentOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PaymentOptions>, PaymentOptionsValidator>();
+
+        services.AddSingleton<ISessionStore, SessionTableStore>();
+        services.AddSingleton<ISessionCache, RedisSessionCache>();
+        services.AddSingleton<SeedSessionService>();
         return services;
     }
 }

@@ -12,6 +12,8 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WebhookTokenOptions>, WebhookTokenOptionsValidator>();
         services.AddOptions<JwtAuthOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JwtAuthOptions>, JwtAuthOptionsValidator>();
+        services.AddSingleton<IWebhookTokens, WebhookTokens>();
+        services.AddSingleton<IUserAuthenticator, JwtUserAuthenticator>();
         return services;
     }
 }

@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace QPay.Functions.Functions.Http;
+
+/// <summary>
+/// The body of every 4xx/5xx answer of the API: a stable code, a sentence for humans, and the
+/// JSON path of the field at fault when there is one.
+/// </summary>
+public sealed record ApiError(string Error, string Message, string? Field = null)
+{
+    public static IActionResult Result(int status, string error, string message, string? field = null) =>
+        new ObjectResult(new ApiError(error, message, field)) { StatusCode = status };
+
+    public static IActionResult BadRequest(string message, string? field = null) =>
+        Result(StatusCodes.Status400BadRequest, "VALIDATION_FAILED", message, field);
+
+    public static IActionResult Unauthorized(string message) =>
+        Result(StatusCodes.Status401Unauthorized, "UNAUTHORIZED", message);
+
+    public static IActionResult NotInternal() =>
+        Result(StatusCodes.Status403Forbidden, "FORBIDDEN", Security.InternalRequest.MissingHeaderMessage);
+}

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Functions.Http;
+using QPay.Functions.Payments;
+using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Security;
+
+namespace QPay.Functions.Functions;
+
+/// <summary>
+/// POST /payments/qpay/seed-session (a user's JWT) and its internal twin (function key +
+/// <c>x-internal-request: true</c>, user id in <c>sessionData</c>): a QPay invoice for a cart.
+/// </summary>
+public sealed class SeedSessionFunctions(
+    SeedSessionService sessions,
+    IUserAuthenticator authenticator,
+    IOptions<PaymentOptions> options)
+{
+    [Function(nameof(SeedSession))]
+    public async Task<IActionResult> SeedSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/qpay/seed-session")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var caller = await authenticator.AuthenticateAsync(request, cancellationToken);
+        if (!caller.Succeeded)
+        {
+            return ApiError.Unauthorized(caller.Failure!);
+        }
+
+        var (body, error) = await JsonBody.ReadAsync(request, SessionJsonContext.Default.SeedSessionRequest, cancellationToken);
+        return error ?? await CreateAsync(caller.UserId!, body!, "public", fieldPrefix: null, cancellationToken);
+    }
+
+    [Function(nameof(InternalSeedSession))]
+    public async Task<IActionResult> InternalSeedSession(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/seed-session")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (!request.IsInternal())
+        {
+            return ApiError.NotInternal();
+        }
+
+        var (body, error) = await JsonBody.ReadAsync(request, SessionJsonContext.Default.InternalSeedSessionRequest, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (body!.SessionData is not { } data)
+        {
+            return ApiError.BadRequest("sessionData is required: {userId, cart, sellers, totalAmount, shippingAddressId?, coupon?}.", "sessionData");
+        }
+
+        if (!Identifiers.IsValid(data.UserId))
+        {
+            return ApiError.BadRequest($"sessionData.userId is required and must be {Identifiers.Rule}.", "sessionData.userId");
+        }
+
+        return await CreateAsync(data.UserId!, data.ToRequest(), "internal", fieldPrefix: "sessionData.", cancellationToken);
+    }
+
+    private async Task<IActionResult> CreateAsync(string userId, SeedSessionRequest body, string origin, string? fieldPrefix, CancellationToken cancellationToken)
+    {
+        if (CheckoutValidator.Validate(body, out var checkout) is { } problem)
+        {
+            return ApiError.BadRequest(fieldPrefix + problem.Message, fieldPrefix + problem.Field);
+        }
+
+        var result = await sessions.CreateAsync(userId, checkout!, origin, cancellationToken);
+        if (!result.Succeeded)
+        {
+            var code = result.QPayError?.ErrorCode ?? "QPAY_ERROR";
+            return ApiError.Result(
+                StatusCodes.Status502BadGateway,
+                "QPAY_INVOICE_FAILED",
+                $"QPay could not create the invoice ({code}); the session was marked failed, start a new one.");
+        }
+
+        var invoice = result.Invoice!;
+        return new OkObjectResult(new SeedSessionResponse(
+            true,
+            result.Session.SessionId,
+            options.Value.SessionTtlSeconds,
+            new SeedSessionInvoice(
+                invoice.InvoiceId,
+                invoice.QrText,
+                invoice.QrImage,
+                invoice.ShortUrl,
+                invoice.Deeplinks.Select(d => new SeedSessionDeeplink(d.Name, d.Description, d.Logo, d.Link)).ToList())));
+    }
+
+    public sealed record SeedSessionResponse(bool Success, string SessionId, int TtlSec, SeedSessionInvoice Invoice);
+
+    public sealed record SeedSessionInvoice(string InvoiceId, string QrText, string QrImage, string? ShortUrl, IReadOnlyList<SeedSessionDeeplink> Deeplinks);
+
+    public sealed record SeedSessionDeeplink(string Name, string? Description, string? Logo, string Link);
+}

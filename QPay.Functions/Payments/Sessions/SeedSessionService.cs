@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QPay.Functions.QPayApi;
+using QPay.Functions.Security;
+
+namespace QPay.Functions.Payments.Sessions;
+
+/// <summary>The outcome of seeding a session: the invoice to show, or QPay's refusal.</summary>
+public sealed record SeedSessionResult(PaymentSession Session, QPayInvoice? Invoice, QPayApiException? QPayError)
+{
+    public bool Succeeded => Invoice is not null;
+}
+
+/// <summary>
+/// Creates a payment session and its QPay invoice (design §4): the session is written to Table
+/// Storage first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
+/// callback URL carrying the webhook token), then the session gets its invoice id and goes to
+/// Redis with its TTL. A QPay failure marks the session failed and is answered, not retried.
+/// </summary>
+public sealed class SeedSessionService(
+    ISessionStore store,
+    ISessionCache cache,
+    IQPayClient qpay,
+    IWebhookTokens webhookTokens,
+    IOptions<PaymentOptions> options,
+    TimeProvider clock,
+    ILogger<SeedSessionService> logger)
+{
+    public const string WebhookPath = "/payments/qpay/webhook";
+
+    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout checkout, string origin, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = clock.GetUtcNow();
+        var session = new PaymentSession
+        {
+            SessionId = Guid.NewGuid().ToString("N"),
+            UserId = userId,
+            Cart = checkout.Cart,
+            Sellers = checkout.Sellers,
+            TotalUsd = checkout.TotalUsd,
+            Coupon = checkout.Coupon,
+            ShippingAddressId = checkout.ShippingAddressId,
+            ExpectedMnt = MntAmount.FromUsd(checkout.TotalUsd, settings.UsdToMntRate),
+            UsdToMntRate = settings.UsdToMntRate,
+            Status = SessionStatus.Pending,
+            Origin = origin,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+
+        await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
+
+        QPayInvoice invoice;
+        try
+        {
+            invoice = await qpay.CreateInvoiceAsync(
+                new CreateInvoiceRequest(
+                    SenderInvoiceNo: session.SessionId,
+                    Description: $"Marketplace order {session.SessionId}",
+                    Amount: session.ExpectedMnt,
+                    CallbackUrl: CallbackUrl(session.SessionId)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (QPayApiException exception)
+        {
+            Log.InvoiceCreationFailed(logger, session.SessionId, exception.ErrorCode ?? "none", exception.IsAmbiguous);
+            var failed = await store.UpdateAsync(
+                session.SessionId,
+                s => s.Status == SessionStatus.Pending && s.InvoiceId is null ? s with { Status = SessionStatus.Failed, FailureCode = exception.ErrorCode ?? "QPAY_ERROR" } : null,
+                CancellationToken.None).ConfigureAwait(false);
+            return new SeedSessionResult(failed ?? session, null, exception);
+        }
+
+        var stored = await store.UpdateAsync(session.SessionId, s => s with { InvoiceId = invoice.InvoiceId }, CancellationToken.None).ConfigureAwait(false)
+            ?? session with { InvoiceId = invoice.InvoiceId };
+        await cache.SetAsync(stored, settings.SessionTtl).ConfigureAwait(false);
+        Log.SessionSeeded(logger, stored.SessionId, invoice.InvoiceId, stored.ExpectedMnt, stored.Origin);
+        return new SeedSessionResult(stored, invoice, null);
+    }
+
+    /// <summary><c>{QPAY_CALLBACK_PUBLIC_BASE_URL}/payments/qpay/webhook?sessionId=…&amp;token=…</c></summary>
+    public Uri CallbackUrl(string sessionId) =>
+        new($"{options.Value.CallbackPublicBaseUrl!.TrimEnd('/')}{WebhookPath}?sessionId={Uri.EscapeDataString(sessionId)}&token={webhookTokens.Create(sessionId)}");
+}

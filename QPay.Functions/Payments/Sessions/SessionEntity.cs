@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+
+namespace QPay.Functions.Payments.Sessions;
+
+/// <summary>
+/// A row of the PaymentSessions table (PK = sessionId). Money is stored as invariant decimal
+/// strings (Table Storage has no decimal type) and lists as JSON.
+/// </summary>
+internal sealed class SessionEntity : ITableEntity
+{
+    public const string SessionRowKey = "session";
+
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = SessionRowKey;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string UserId { get; set; } = string.Empty;
+    public string CartJson { get; set; } = "[]";
+    public string SellersJson { get; set; } = "[]";
+    public string TotalUsd { get; set; } = "0";
+    public string? CouponJson { get; set; }
+    public string? ShippingAddressId { get; set; }
+    public string ExpectedMnt { get; set; } = "0";
+    public string UsdToMntRate { get; set; } = "0";
+    public string? InvoiceId { get; set; }
+    public string Status { get; set; } = nameof(SessionStatus.Pending);
+    public string? PaidMnt { get; set; }
+    public string OrderIdsJson { get; set; } = "[]";
+    public string? FailureCode { get; set; }
+    public string Origin { get; set; } = string.Empty;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public int Version { get; set; }
+
+    public static SessionEntity From(PaymentSession session) => new()
+    {
+        PartitionKey = session.SessionId,
+        UserId = session.UserId,
+        CartJson = JsonSerializer.Serialize(session.Cart, SessionJsonContext.Default.IReadOnlyListCartLine),
+        SellersJson = JsonSerializer.Serialize(session.Sellers, SessionJsonContext.Default.IReadOnlyListString),
+        TotalUsd = Money(session.TotalUsd),
+        CouponJson = session.Coupon is null ? null : JsonSerializer.Serialize(session.Coupon, SessionJsonContext.Default.Coupon),
+        ShippingAddressId = session.ShippingAddressId,
+        ExpectedMnt = Money(session.ExpectedMnt),
+        UsdToMntRate = Money(session.UsdToMntRate),
+        InvoiceId = session.InvoiceId,
+        Status = session.Status.ToString(),
+        PaidMnt = session.PaidMnt is { } paid ? Money(paid) : null,
+        OrderIdsJson = JsonSerializer.Serialize(session.OrderIds, SessionJsonContext.Default.IReadOnlyListString),
+        FailureCode = session.FailureCode,
+        Origin = session.Origin,
+        CreatedAt = session.CreatedAt,
+        UpdatedAt = session.UpdatedAt,
+        Version = session.Version,
+    };
+
+    public PaymentSession ToSession() => new()
+    {
+        SessionId = PartitionKey,
+        UserId = UserId,
+        Cart = JsonSerializer.Deserialize(CartJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
+        Sellers = JsonSerializer.Deserialize(SellersJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
+        TotalUsd = ParseMoney(TotalUsd),
+        Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
+        ShippingAddressId = ShippingAddressId,
+        ExpectedMnt = ParseMoney(ExpectedMnt),
+        UsdToMntRate = ParseMoney(UsdToMntRate),
+        InvoiceId = InvoiceId,
+        Status = Enum.Parse<SessionStatus>(Status),
+        PaidMnt = PaidMnt is null ? null : ParseMoney(PaidMnt),
+        OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
+        FailureCode = FailureCode,
+        Origin = Origin,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        Version = Version,
+    };
+
+    private static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal ParseMoney(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,13 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace QPay.Functions.Payments.Sessions;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(PaymentSession))]
+[JsonSerializable(typeof(IReadOnlyList<CartLine>))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(Coupon))]
+[JsonSerializable(typeof(SeedSessionRequest))]
+[JsonSerializable(typeof(InternalSeedSessionRequest))]
+internal sealed partial class SessionJsonContext : JsonSerializerContext;

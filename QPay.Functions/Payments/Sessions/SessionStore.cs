@@ -1,0 +1,78 @@
+using Azure;
+using Azure.Data.Tables;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Sessions;
+
+/// <summary>The durable copy of every session (Table Storage), the source of truth for its status.</summary>
+public interface ISessionStore
+{
+    /// <summary>Inserts a new session; a second insert of the same id fails (409).</summary>
+    Task CreateAsync(PaymentSession session, CancellationToken cancellationToken);
+
+    Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> under optimistic concurrency (ETag), re-reading and
+    /// re-applying when someone else wrote first. A change that would move the status backwards
+    /// is dropped, and so is a null change. Answers the stored session (changed or not), or null
+    /// when there is no such session.
+    /// </summary>
+    Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken);
+}
+
+internal sealed class SessionTableStore(StorageClients storage, TimeProvider clock) : ISessionStore
+{
+    private const int MaxAttempts = 10;
+
+    public async Task CreateAsync(PaymentSession session, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(SessionEntity.From(session with { Version = 1 }), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var entity = await ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return entity?.ToSession();
+    }
+
+    public async Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = await ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            if (entity is null)
+            {
+                return null;
+            }
+
+            var current = entity.ToSession();
+            var changed = change(current);
+            if (changed is null || changed == current || !SessionStatusOrder.CanMove(current.Status, changed.Status))
+            {
+                return current;
+            }
+
+            changed = changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
+            var updated = SessionEntity.From(changed);
+            try
+            {
+                await table.UpdateEntityAsync(updated, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return changed;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxAttempts)
+            {
+                // Someone else updated the row first: read it again and re-apply the change.
+            }
+        }
+    }
+
+    private async Task<SessionEntity?> ReadAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.SessionRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace QPay.Functions.Security;
+
+/// <summary>
+/// Validates the caller's JWT: signature (HS256 with AUTH_JWT_SECRET, or the OIDC authority's
+/// JWKS), expiry, and issuer/audience where configured. The user id is the claim named by
+/// AUTH_USER_ID_CLAIM. Failures say what is wrong without echoing the token.
+/// </summary>
+internal sealed class JwtUserAuthenticator : IUserAuthenticator
+{
+    public const string MissingTokenMessage = "Authentication required: send a JWT as 'Authorization: Bearer <token>' or in the access_token cookie.";
+
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TokenValidationParameters _parameters;
+    private readonly string _userIdClaim;
+    private readonly ILogger<JwtUserAuthenticator> _logger;
+
+    public JwtUserAuthenticator(IOptions<JwtAuthOptions> options, ILogger<JwtUserAuthenticator> logger)
+    {
+        var settings = options.Value;
+        _userIdClaim = settings.UserIdClaim;
+        _logger = logger;
+        _parameters = new TokenValidationParameters
+        {
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            ValidateAudience = !string.IsNullOrWhiteSpace(settings.Audience),
+            ValidAudience = settings.Audience,
+            ValidateIssuer = !string.IsNullOrWhiteSpace(settings.Issuer) || settings.UsesAuthority,
+            ValidIssuer = string.IsNullOrWhiteSpace(settings.Issuer) ? null : settings.Issuer,
+            ValidateIssuerSigningKey = true,
+        };
+
+        if (settings.UsesAuthority)
+        {
+            // Signing keys and (unless AUTH_JWT_ISSUER is set) the issuer come from discovery.
+            var authority = settings.Authority!.TrimEnd('/');
+            _parameters.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+                authority + "/.well-known/openid-configuration",
+                new OpenIdConnectConfigurationRetriever(),
+                new HttpDocumentRetriever { RequireHttps = !new Uri(authority).IsLoopback });
+            _parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384];
+        }
+        else
+        {
+            _parameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.Secret!));
+            _parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+    }
+
+    public async Task<UserAuthentication> AuthenticateAsync(string? authorizationHeader, string? cookieToken, CancellationToken cancellationToken)
+    {
+        var token = BearerToken(authorizationHeader) ?? (string.IsNullOrWhiteSpace(cookieToken) ? null : cookieToken.Trim());
+        if (token is null)
+        {
+            return UserAuthentication.Fail(MissingTokenMessage);
+        }
+
+        if (!_handler.CanReadToken(token))
+        {
+            return UserAuthentication.Fail("Invalid token: not a JWT.");
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            var reason = Reason(result.Exception);
+            Log.JwtRejected(_logger, reason);
+            return UserAuthentication.Fail($"Invalid token: {reason}.");
+        }
+
+        var userId = result.ClaimsIdentity.FindFirst(_userIdClaim)?.Value;
+        if (string.IsNullOrEmpty(userId))
+        {
+            return UserAuthentication.Fail($"Invalid token: it has no '{_userIdClaim}' claim.");
+        }
+
+        return Identifiers.IsValid(userId)
+            ? UserAuthentication.Success(userId)
+            : UserAuthentication.Fail($"Invalid token: its '{_userIdClaim}' claim is not a usable user id ({Identifiers.Rule}).");
+    }
+
+    private static string? BearerToken(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        const string scheme = "Bearer ";
+        var value = header.Trim();
+        return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && value.Length > scheme.Length
+            ? value[scheme.Length..].Trim()
+            : null;
+    }
+
+    private static string Reason(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "expired",
+        SecurityTokenNotYetValidException => "not yet valid",
+        SecurityTokenNoExpirationException => "it has no expiry",
+        SecurityTokenInvalidAudienceException => "wrong audience",
+        SecurityTokenInvalidIssuerException => "wrong issuer",
+        SecurityTokenInvalidAlgorithmException => "signing algorithm not accepted",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "bad signature",
+        SecurityTokenMalformedException => "malformed",
+        _ => "rejected",
+    };
+}

@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace QPay.Functions.Security;
+
+/// <summary>The secret in QPay's callback URL, which QPay itself does not sign.</summary>
+public interface IWebhookTokens
+{
+    /// <summary>Lowercase hex HMAC-SHA256 of the session id under the current key.</summary>
+    string Create(string sessionId);
+
+    /// <summary>Constant-time check against the current key, then the previous one (rotation).</summary>
+    bool Verify(string sessionId, string? token);
+}
+
+internal sealed class WebhookTokens : IWebhookTokens
+{
+    private const int TokenBytes = 32;
+    private readonly byte[][] _keys;
+
+    public WebhookTokens(IOptions<WebhookTokenOptions> options)
+    {
+        var settings = options.Value;
+        _keys = new[] { settings.Secret, settings.PreviousSecret }
+            .Where(key => !string.IsNullOrEmpty(key))
+            .Select(key => Encoding.UTF8.GetBytes(key!))
+            .ToArray();
+        if (_keys.Length == 0)
+        {
+            // Fail closed: without a key no callback could ever be trusted.
+            throw new InvalidOperationException("QPAY_WEBHOOK_SECRET is required.");
+        }
+    }
+
+    public string Create(string sessionId) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_keys[0], Encoding.UTF8.GetBytes(sessionId)));
+
+    public bool Verify(string sessionId, string? token)
+    {
+        if (token is not { Length: TokenBytes * 2 })
+        {
+            return false;
+        }
+
+        Span<byte> presented = stackalloc byte[TokenBytes];
+        if (Convert.FromHexString(token, presented, out _, out var written) != System.Buffers.OperationStatus.Done || written != TokenBytes)
+        {
+            return false;
+        }
+
+        var signed = Encoding.UTF8.GetBytes(sessionId);
+        Span<byte> expected = stackalloc byte[TokenBytes];
+        var match = false;
+        foreach (var key in _keys)
+        {
+            HMACSHA256.HashData(key, signed, expected);
+            // Every key is tried, so the time taken does not tell which one matched.
+            match |= CryptographicOperations.FixedTimeEquals(expected, presented);
+        }
+
+        return match;
+    }
+}
