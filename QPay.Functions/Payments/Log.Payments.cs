@@ -11,4 +11,48 @@ internal static partial class Log
     [LoggerMessage(EventId = 5002, EventName = "InvoiceCreationFailed", Level = LogLevel.Warning,
         Message = "QPay invoice creation failed for session {SessionId}: {ErrorCode} (ambiguous: {Ambiguous}); session marked failed")]
     public static partial void InvoiceCreationFailed(ILogger logger, string sessionId, string errorCode, bool ambiguous);
+
+    [LoggerMessage(EventId = 5010, EventName = "SessionLoadedFromDatabase", Level = LogLevel.Information,
+        Message = "Session loaded from database: {SessionId} (not in Redis)")]
+    public static partial void SessionLoadedFromDatabase(ILogger logger, string sessionId);
+
+    [LoggerMessage(EventId = 5011, EventName = "WebhookRejected", Level = LogLevel.Information,
+        Message = "Webhook for session {SessionId} not processed: {Reason}")]
+    public static partial void WebhookRejected(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(EventId = 5012, EventName = "VerificationFailed", Level = LogLevel.Warning,
+        Message = "Could not verify session {SessionId} invoice {InvoiceId} with QPay ({ErrorCode}); a later callback or the reconciler retries")]
+    public static partial void VerificationFailed(ILogger logger, string sessionId, string invoiceId, string errorCode);
+
+    [LoggerMessage(EventId = 5013, EventName = "AmountMismatch", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId}: QPay reports {PaidMnt} MNT paid, {ExpectedMnt} MNT expected")]
+    public static partial void AmountMismatch(ILogger logger, string sessionId, string invoiceId, decimal paidMnt, decimal expectedMnt);
+
+    [LoggerMessage(EventId = 5014, EventName = "PaymentVerified", Level = LogLevel.Information,
+        Message = "Session {SessionId} invoice {InvoiceId} verified paid ({PaidMnt} MNT); {OrderCount} orders queued")]
+    public static partial void PaymentVerified(ILogger logger, string sessionId, string invoiceId, decimal paidMnt, int orderCount);
+
+    [LoggerMessage(EventId = 5015, EventName = "StuckClaimRequeued", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId} was verified but has no orders yet; order creation queued again")]
+    public static partial void StuckClaimRequeued(ILogger logger, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5016, EventName = "EnqueueFailed", Level = LogLevel.Error,
+        Message = "Could not queue order creation for session {SessionId} invoice {InvoiceId}; the claim stays Verified and is queued again later")]
+    public static partial void EnqueueFailed(ILogger logger, Exception exception, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5017, EventName = "WebhookStep", Level = LogLevel.Information,
+        Message = "Webhook step: {Step} (session {SessionId}, invoice {InvoiceId})")]
+    public static partial void WebhookStep(ILogger logger, string step, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5020, EventName = "OrdersCreated", Level = LogLevel.Information,
+        Message = "Session {SessionId} invoice {InvoiceId}: {OrderCount} orders created; session PROCESSED")]
+    public static partial void OrdersCreated(ILogger logger, string sessionId, string invoiceId, int orderCount);
+
+    [LoggerMessage(EventId = 5021, EventName = "OrderCreationFailed", Level = LogLevel.Warning,
+        Message = "Order creation for session {SessionId} invoice {InvoiceId} failed on attempt {DequeueCount}; the queue retries")]
+    public static partial void OrderCreationFailed(ILogger logger, Exception exception, string sessionId, string invoiceId, long dequeueCount);
+
+    [LoggerMessage(EventId = 5022, EventName = "OrderCreationPoisoned", Level = LogLevel.Error,
+        Message = "Order creation for session {SessionId} invoice {InvoiceId} failed {DequeueCount} times; the message goes to the poison queue")]
+    public static partial void OrderCreationPoisoned(ILogger logger, Exception exception, string sessionId, string invoiceId, long dequeueCount);
 }

@@ -27,6 +27,9 @@ public sealed class PaymentOptions
     public bool WebhookDebug { get; set; }
 
     public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
+
+    /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
+    public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
 }
 
 internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Payments.Webhooks;
 
 namespace QPay.Functions.Payments;
 
@@ -15,6 +18,15 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<ISessionStore, SessionTableStore>();
         services.AddSingleton<ISessionCache, RedisSessionCache>();
         services.AddSingleton<SeedSessionService>();
+        services.AddSingleton<SessionReader>();
+
+        services.AddSingleton<IProcessedInvoiceStore, ProcessedInvoiceTableStore>();
+        services.AddSingleton<IOrderStore, OrderTableStore>();
+        services.AddSingleton<IOrderQueue, StorageOrderQueue>();
+        services.AddSingleton<OrderCreationService>();
+        services.AddSingleton<InvoiceCheckLock>();
+        services.AddSingleton<PaymentVerifier>();
+        services.AddSingleton<WebhookProcessor>();
         return services;
     }
 }

@@ -15,10 +15,13 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ConfigurationOptions _configuration;
     private readonly ILogger<RedisConnection> _logger;
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
+    private readonly TimeProvider _clock;
     private int _degraded;
+    private long _lastRecoveredTicks;
 
-    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<RedisOptions> options, TimeProvider clock, ILogger<RedisConnection> logger)
     {
+        _clock = clock;
         if (!RedisUri.TryParse(options.Value.DatabaseUri ?? string.Empty, out var configuration, out var error))
         {
             throw new InvalidOperationException($"{RedisOptions.UriSetting} {error}");
@@ -31,6 +34,13 @@ public sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>True from a failed command until the next successful one.</summary>
     public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+
+    /// <summary>
+    /// When Redis last came back after failing in this process. Values cached before then may have
+    /// missed updates made while Redis was down, so caches treat them as misses.
+    /// </summary>
+    public DateTimeOffset? LastRecoveredAt =>
+        Interlocked.Read(ref _lastRecoveredTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public async Task<IDatabase> GetDatabaseAsync()
     {
@@ -46,6 +56,7 @@ public sealed class RedisConnection : IAsyncDisposable
             var result = await command(await GetDatabaseAsync().ConfigureAwait(false)).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _degraded, 0) == 1)
             {
+                Interlocked.Exchange(ref _lastRecoveredTicks, _clock.GetUtcNow().UtcTicks);
                 Log.RedisRecovered(_logger, operation);
             }
 

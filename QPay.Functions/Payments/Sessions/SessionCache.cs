@@ -6,13 +6,14 @@ namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
 /// The fast copy of a session in Redis (<c>payment-session:&lt;sessionId&gt;</c>, with a TTL).
-/// Only a cache: a miss or Redis being down sends readers to Table Storage.
+/// Only a cache: a miss or Redis being down sends readers to Table Storage. A copy cached
+/// before Redis last came back from an outage counts as a miss (it may have missed updates).
 /// </summary>
 public interface ISessionCache
 {
     Task<PaymentSession?> GetAsync(string sessionId);
 
-    /// <summary>Caches a new session for <paramref name="ttl"/>.</summary>
+    /// <summary>Caches a session for <paramref name="ttl"/> unless a copy is cached already.</summary>
     Task SetAsync(PaymentSession session, TimeSpan ttl);
 
     /// <summary>Replaces a cached copy by a newer version, keeping its TTL; never by an older one.</summary>
@@ -21,7 +22,7 @@ public interface ISessionCache
     Task RemoveAsync(string sessionId);
 }
 
-internal sealed class RedisSessionCache(RedisConnection redis) : ISessionCache
+internal sealed class RedisSessionCache(RedisConnection redis, TimeProvider clock) : ISessionCache
 {
     public const string KeyPrefix = "payment-session:";
 
@@ -48,7 +49,8 @@ internal sealed class RedisSessionCache(RedisConnection redis) : ISessionCache
 
         try
         {
-            return JsonSerializer.Deserialize(value.ToString(), SessionJsonContext.Default.PaymentSession);
+            var cached = JsonSerializer.Deserialize(value.ToString(), SessionJsonContext.Default.CachedSession);
+            return cached is null || cached.CachedAt < redis.LastRecoveredAt ? null : cached.Session;
         }
         catch (JsonException)
         {
@@ -57,7 +59,7 @@ internal sealed class RedisSessionCache(RedisConnection redis) : ISessionCache
     }
 
     public Task SetAsync(PaymentSession session, TimeSpan ttl) =>
-        redis.TryAsync("session write", db => db.StringSetAsync(Key(session.SessionId), Serialize(session), ttl), fallback: false);
+        redis.TryAsync("session write", db => db.StringSetAsync(Key(session.SessionId), Serialize(session), ttl, When.NotExists), fallback: false);
 
     public Task RefreshAsync(PaymentSession session) =>
         redis.TryAsync(
@@ -68,6 +70,9 @@ internal sealed class RedisSessionCache(RedisConnection redis) : ISessionCache
     public Task RemoveAsync(string sessionId) =>
         redis.TryAsync("session remove", db => db.KeyDeleteAsync(Key(sessionId)), fallback: false);
 
-    private static string Serialize(PaymentSession session) =>
-        JsonSerializer.Serialize(session, SessionJsonContext.Default.PaymentSession);
+    private string Serialize(PaymentSession session) =>
+        JsonSerializer.Serialize(new CachedSession(session, clock.GetUtcNow()), SessionJsonContext.Default.CachedSession);
 }
+
+/// <summary>The Redis value: the session and when it was written.</summary>
+internal sealed record CachedSession(PaymentSession Session, DateTimeOffset CachedAt);

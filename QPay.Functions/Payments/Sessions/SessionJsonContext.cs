@@ -5,6 +5,7 @@ namespace QPay.Functions.Payments.Sessions;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PaymentSession))]
+[JsonSerializable(typeof(CachedSession))]
 [JsonSerializable(typeof(IReadOnlyList<CartLine>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(Coupon))]

@@ -1,0 +1,30 @@
+namespace QPay.Functions.Payments.Claims;
+
+/// <summary>The claim of a verified invoice: a state machine, not a lock.</summary>
+public enum ClaimState
+{
+    /// <summary>QPay confirmed the payment; orders are being created (a message is on the queue).</summary>
+    Verified,
+
+    /// <summary>Every order exists.</summary>
+    OrdersCreated,
+}
+
+/// <summary>
+/// A row of ProcessedInvoices (PK = invoiceId). Inserting it is how exactly one webhook wins an
+/// invoice; it moves from <see cref="ClaimState.Verified"/> to <see cref="ClaimState.OrdersCreated"/> only.
+/// </summary>
+public sealed record ProcessedInvoice
+{
+    public required string InvoiceId { get; init; }
+    public required string SessionId { get; init; }
+    public required ClaimState State { get; init; }
+    public required decimal PaidMnt { get; init; }
+    public required IReadOnlyList<string> PaymentIds { get; init; }
+    public required IReadOnlyList<string> OrderIds { get; init; }
+    public required DateTimeOffset VerifiedAt { get; init; }
+
+    /// <summary>When a message for it was last put on the order queue.</summary>
+    public DateTimeOffset? EnqueuedAt { get; init; }
+    public DateTimeOffset? OrdersCreatedAt { get; init; }
+}

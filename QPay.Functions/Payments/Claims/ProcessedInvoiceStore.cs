@@ -1,0 +1,82 @@
+using Azure;
+using Azure.Data.Tables;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Claims;
+
+/// <summary>The ProcessedInvoices table: one claim per verified invoice.</summary>
+public interface IProcessedInvoiceStore
+{
+    Task<ProcessedInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>Inserts the claim; false when another caller inserted one first (409).</summary>
+    Task<bool> TryClaimAsync(ProcessedInvoice claim, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> under optimistic concurrency (ETag), re-reading and
+    /// asking <paramref name="change"/> again when someone else wrote first. False when the claim
+    /// is missing or the change is null. State never goes back from OrdersCreated.
+    /// </summary>
+    Task<bool> TryUpdateAsync(string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken);
+}
+
+internal sealed class ProcessedInvoiceTableStore(StorageClients storage) : IProcessedInvoiceStore
+{
+    private const int MaxAttempts = 10;
+
+    public async Task<ProcessedInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken) =>
+        (await ReadAsync(invoiceId, cancellationToken).ConfigureAwait(false))?.ToClaim();
+
+    public async Task<bool> TryClaimAsync(ProcessedInvoice claim, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.ProcessedInvoicesTable, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(ProcessedInvoiceEntity.From(claim), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryUpdateAsync(string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.ProcessedInvoicesTable, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var entity = await ReadAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+            if (entity is null)
+            {
+                return false;
+            }
+
+            var current = entity.ToClaim();
+            var changed = change(current);
+            if (changed is null || (current.State == ClaimState.OrdersCreated && changed.State != ClaimState.OrdersCreated))
+            {
+                return false;
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(ProcessedInvoiceEntity.From(changed), entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Someone else changed the claim first: read it again and let the change decide.
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<ProcessedInvoiceEntity?> ReadAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.ProcessedInvoicesTable, cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<ProcessedInvoiceEntity>(invoiceId, ProcessedInvoiceEntity.ClaimRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Sessions;
+
+namespace QPay.Functions.Payments.Orders;
+
+/// <summary>
+/// Creates the orders of a verified invoice (design §4, the queue side): one order per seller,
+/// ids derived from (invoiceId, shopId) so a redelivered message rewrites the same rows; then the
+/// session becomes PROCESSED and the claim OrdersCreated. Anything unexpected throws, so that the
+/// queue retries and, after <see cref="MaxDequeueCount"/> attempts, moves the message to poison.
+/// </summary>
+public sealed class OrderCreationService(
+    ISessionStore sessions,
+    ISessionCache cache,
+    IProcessedInvoiceStore claims,
+    IOrderStore orders,
+    TimeProvider clock,
+    ILogger<OrderCreationService> logger)
+{
+    /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal).</summary>
+    public const int MaxDequeueCount = 5;
+
+    public async Task<IReadOnlyList<string>> CreateOrdersAsync(OrderCreationMessage message, CancellationToken cancellationToken)
+    {
+        var session = await sessions.GetAsync(message.SessionId, cancellationToken).ConfigureAwait(false)
+            ?? throw new OrderCreationException($"session {message.SessionId} does not exist");
+        if (session.InvoiceId != message.InvoiceId)
+        {
+            throw new OrderCreationException($"session {message.SessionId} belongs to another invoice than {message.InvoiceId}");
+        }
+
+        // Orders are only ever created for an invoice a webhook verified with QPay and claimed.
+        var claim = await claims.GetAsync(message.InvoiceId, cancellationToken).ConfigureAwait(false);
+        if (claim is null || claim.SessionId != session.SessionId)
+        {
+            throw new OrderCreationException($"invoice {message.InvoiceId} has no verified claim for session {message.SessionId}");
+        }
+
+        var split = OrderSplitter.Split(session, message.InvoiceId, claim.VerifiedAt);
+        foreach (var order in split)
+        {
+            await orders.UpsertAsync(order, cancellationToken).ConfigureAwait(false);
+        }
+
+        var orderIds = split.Select(o => o.OrderId).ToList();
+        var processed = await sessions.UpdateAsync(
+            session.SessionId,
+            s => s with { Status = SessionStatus.Processed, OrderIds = orderIds, PaidMnt = s.PaidMnt ?? claim.PaidMnt },
+            cancellationToken).ConfigureAwait(false);
+        if (processed is not null)
+        {
+            await cache.RefreshAsync(processed).ConfigureAwait(false);
+        }
+
+        var now = clock.GetUtcNow();
+        await claims.TryUpdateAsync(
+            message.InvoiceId,
+            c => c.State == ClaimState.OrdersCreated ? null : c with { State = ClaimState.OrdersCreated, OrderIds = orderIds, OrdersCreatedAt = now },
+            cancellationToken).ConfigureAwait(false);
+        Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
+        return orderIds;
+    }
+}
+
+/// <summary>A message that cannot be turned into orders (yet); the queue retries it.</summary>
+public sealed class OrderCreationException(string message) : Exception(message);

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Orders;
+
+/// <summary>The Orders table (PK = userId, RK = orderId).</summary>
+public interface IOrderStore
+{
+    /// <summary>Writes the order, replacing a row of the same id (a retry rewrites, never duplicates).</summary>
+    Task UpsertAsync(Order order, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken);
+}
+
+internal sealed class OrderTableStore(StorageClients storage) : IOrderStore
+{
+    public async Task UpsertAsync(Order order, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(OrderEntity.From(order), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
+        var orders = new List<Order>();
+        await foreach (var entity in table.QueryAsync<OrderEntity>(e => e.PartitionKey == userId, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            orders.Add(entity.ToOrder());
+        }
+
+        return orders;
+    }
+}
+
+internal sealed class OrderEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string ShopId { get; set; } = string.Empty;
+    public string ItemsJson { get; set; } = "[]";
+    public string SubtotalUsd { get; set; } = "0";
+    public string DiscountUsd { get; set; } = "0";
+    public string TotalUsd { get; set; } = "0";
+    public string? ShippingAddressId { get; set; }
+    public string? CouponJson { get; set; }
+    public string InvoiceId { get; set; } = string.Empty;
+    public string SessionId { get; set; } = string.Empty;
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public static OrderEntity From(Order order) => new()
+    {
+        PartitionKey = order.UserId,
+        RowKey = order.OrderId,
+        ShopId = order.ShopId,
+        ItemsJson = JsonSerializer.Serialize(order.Items, SessionJsonContext.Default.IReadOnlyListCartLine),
+        SubtotalUsd = Money(order.SubtotalUsd),
+        DiscountUsd = Money(order.DiscountUsd),
+        TotalUsd = Money(order.TotalUsd),
+        ShippingAddressId = order.ShippingAddressId,
+        CouponJson = order.Coupon is null ? null : JsonSerializer.Serialize(order.Coupon, SessionJsonContext.Default.Coupon),
+        InvoiceId = order.InvoiceId,
+        SessionId = order.SessionId,
+        CreatedAt = order.CreatedAt,
+    };
+
+    public Order ToOrder() => new()
+    {
+        OrderId = RowKey,
+        UserId = PartitionKey,
+        ShopId = ShopId,
+        Items = JsonSerializer.Deserialize(ItemsJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
+        SubtotalUsd = ParseMoney(SubtotalUsd),
+        DiscountUsd = ParseMoney(DiscountUsd),
+        ShippingAddressId = ShippingAddressId,
+        Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
+        InvoiceId = InvoiceId,
+        SessionId = SessionId,
+        CreatedAt = CreatedAt,
+    };
+
+    private static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal ParseMoney(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+}
