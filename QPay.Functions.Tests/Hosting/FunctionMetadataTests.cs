@@ -13,6 +13,13 @@ public sealed class FunctionMetadataTests
     public static TheoryData<string, string, string?, string?, string?> ExpectedFunctions() => new()
     {
         { "HealthFunction", "httpTrigger", "Anonymous", "get", "health" },
+        { "SeedSession", "httpTrigger", "Anonymous", "post", "payments/qpay/seed-session" },
+        { "InternalSeedSession", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/seed-session" },
+        { "QPayWebhook", "httpTrigger", "Anonymous", "get,post", "payments/qpay/webhook" },
+        { "InternalQPayWebhook", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/webhook" },
+        { "PaymentStatus", "httpTrigger", "Anonymous", "get", "payments/qpay/status" },
+        { "InternalPaymentStatus", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/status" },
+        { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
     };
 
     [Theory]
@@ -59,6 +66,7 @@ public sealed class FunctionMetadataTests
         var queues = extensions.GetProperty("queues");
         Assert.Equal(5, queues.GetProperty("maxDequeueCount").GetInt32());
         Assert.Equal("base64", queues.GetProperty("messageEncoding").GetString());
+        Assert.Equal(QPay.Functions.Payments.Orders.OrderCreationService.MaxDequeueCount, queues.GetProperty("maxDequeueCount").GetInt32());
         Assert.True(TimeSpan.Parse(queues.GetProperty("visibilityTimeout").GetString()!) > TimeSpan.Zero);
     }
 

@@ -55,4 +55,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 5022, EventName = "OrderCreationPoisoned", Level = LogLevel.Error,
         Message = "Order creation for session {SessionId} invoice {InvoiceId} failed {DequeueCount} times; the message goes to the poison queue")]
     public static partial void OrderCreationPoisoned(ILogger logger, Exception exception, string sessionId, string invoiceId, long dequeueCount);
+
+    [LoggerMessage(EventId = 5030, EventName = "RateLimitFallback", Level = LogLevel.Warning,
+        Message = "Status rate limit: Redis unavailable, falling back to a per-instance limiter")]
+    public static partial void RateLimitFallback(ILogger logger);
+
+    [LoggerMessage(EventId = 5031, EventName = "RateLimitBackOnRedis", Level = LogLevel.Information,
+        Message = "Status rate limit: counting in Redis again, across all instances")]
+    public static partial void RateLimitBackOnRedis(ILogger logger);
 }

@@ -28,6 +28,9 @@ public sealed class PaymentOptions
 
     public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
 
+    /// <summary>The window of <see cref="StatusRateLimitPerMinute"/>: a minute (tests shorten it).</summary>
+    public TimeSpan StatusRateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Payments.Status;
 using QPay.Functions.Payments.Webhooks;
 
 namespace QPay.Functions.Payments;
@@ -27,6 +28,9 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<InvoiceCheckLock>();
         services.AddSingleton<PaymentVerifier>();
         services.AddSingleton<WebhookProcessor>();
+
+        services.AddSingleton<PaymentStatusService>();
+        services.AddSingleton<IStatusRateLimiter, StatusRateLimiter>();
         return services;
     }
 }

@@ -13,7 +13,7 @@ internal static partial class Log
     public static partial void RedisConnectionRestored(ILogger logger, string endpoint);
 
     [LoggerMessage(EventId = 2003, EventName = "RedisDegraded", Level = LogLevel.Warning,
-        Message = "Redis unavailable during {Operation} ({ErrorType}); serving from Table Storage until it answers again")]
+        Message = "Redis unavailable during {Operation} ({ErrorType}); carrying on without it (Table Storage, per-instance limits) until it answers again")]
     public static partial void RedisDegraded(ILogger logger, string operation, string errorType);
 
     [LoggerMessage(EventId = 2004, EventName = "RedisRecovered", Level = LogLevel.Information,

@@ -1,0 +1,24 @@
+using QPay.Functions.Payments.Sessions;
+
+namespace QPay.Functions.Payments.Status;
+
+/// <summary>What a polling client sees of a session. Amounts are MNT.</summary>
+public sealed record PaymentStatusView(string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount);
+
+/// <summary>
+/// Answers a session's status from Redis, else Table Storage. Reads only: it never calls QPay and
+/// never queues or creates anything. A session of another user is answered like an unknown one.
+/// </summary>
+public sealed class PaymentStatusService(SessionReader sessions)
+{
+    public async Task<PaymentStatusView?> GetAsync(string sessionId, string userId, CancellationToken cancellationToken)
+    {
+        var (session, _) = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (session is null || !string.Equals(session.UserId, userId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return new PaymentStatusView(session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt);
+    }
+}
