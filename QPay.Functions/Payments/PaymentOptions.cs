@@ -31,6 +31,9 @@ public sealed class PaymentOptions
     /// <summary>The window of <see cref="StatusRateLimitPerMinute"/>: a minute (tests shorten it).</summary>
     public TimeSpan StatusRateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The queue order creation is handed to (the trigger listens on the default; tests isolate themselves with another).</summary>
+    public string OrderCreationQueue { get; set; } = Storage.StorageNames.OrderCreationQueue;
+
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
 }

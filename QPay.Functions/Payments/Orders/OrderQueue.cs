@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Orders;
@@ -15,11 +16,11 @@ public interface IOrderQueue
     Task EnqueueAsync(OrderCreationMessage message, CancellationToken cancellationToken);
 }
 
-internal sealed class StorageOrderQueue(StorageClients storage) : IOrderQueue
+internal sealed class StorageOrderQueue(StorageClients storage, IOptions<PaymentOptions> options) : IOrderQueue
 {
     public async Task EnqueueAsync(OrderCreationMessage message, CancellationToken cancellationToken)
     {
-        var queue = await storage.GetQueueAsync(StorageNames.OrderCreationQueue, cancellationToken).ConfigureAwait(false);
+        var queue = await storage.GetQueueAsync(options.Value.OrderCreationQueue, cancellationToken).ConfigureAwait(false);
         await queue.SendMessageAsync(JsonSerializer.Serialize(message, OrderJsonContext.Default.OrderCreationMessage), cancellationToken).ConfigureAwait(false);
     }
 }
