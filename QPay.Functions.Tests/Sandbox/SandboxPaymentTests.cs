@@ -117,6 +117,23 @@ public sealed class SandboxPaymentTests
     }
 
     [Fact]
+    public async Task Concurrent_partial_payments_are_all_recorded_and_close_the_invoice_once()
+    {
+        await using var sandbox = await QPaySandbox.StartAsync();
+        using var http = await AuthorizedClientAsync(sandbox);
+        var invoiceId = await CreateInvoiceAsync(http, amount: 2000);
+
+        var paid = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => PayAsync(http, invoiceId, """{"amount":100,"callback":false}""")));
+        var body = await JsonAsync(await CheckAsync(http, invoiceId));
+
+        Assert.Equal(20, paid.Select(p => p.GetProperty("paymentId").GetString()).Distinct().Count());
+        Assert.Single(paid, p => p.GetProperty("invoiceStatus").GetString() == "CLOSED" && p.GetProperty("paidAmount").GetDecimal() == 2000m);
+        Assert.Equal(20, body.GetProperty("count").GetInt32());
+        Assert.Equal(2000m, body.GetProperty("paid_amount").GetDecimal());
+        Assert.Equal(SandboxInvoiceStatus.Closed, sandbox.State.FindInvoice(invoiceId)!.Status);
+    }
+
+    [Fact]
     public async Task Payment_get_has_the_fields_and_types_of_the_p2p_example()
     {
         await using var sandbox = await QPaySandbox.StartAsync();
