@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using QPay.Sandbox.Auth;
+using QPay.Sandbox.Faults;
+using QPay.Sandbox.Stats;
+
+namespace QPay.Sandbox.Control;
+
+/// <summary>The sandbox's own control API under <c>/sandbox</c>: not QPay's, for tests and local runs. No auth.</summary>
+internal static class ControlRoutes
+{
+    public static void MapControlApi(this IEndpointRouteBuilder app)
+    {
+        var sandbox = app.MapGroup("/sandbox");
+
+        sandbox.MapPost("/invoices/{invoiceId}/pay", PayEndpoint.PayAsync);
+
+        sandbox.MapGet("/invoices", (SandboxState state) =>
+            ControlResults.Ok(state.Invoices.Select(InvoiceView.From).ToList()));
+
+        sandbox.MapGet("/invoices/{invoiceId}", (string invoiceId, SandboxState state) =>
+            state.FindInvoice(invoiceId) is { } invoice
+                ? ControlResults.Ok(InvoiceView.From(invoice))
+                : ControlResults.NotFound($"No invoice {invoiceId}."));
+
+        sandbox.MapPost("/faults", FaultsEndpoint.AddAsync);
+        sandbox.MapGet("/faults", (FaultInjector faults) => ControlResults.Ok(faults.Pending()));
+
+        sandbox.MapPost("/tokens/expire", (TokenIssuer tokens) => ControlResults.Ok(new { revoked = tokens.RevokeAll() }));
+
+        sandbox.MapGet("/stats", (CallStats stats) => ControlResults.Ok(stats.Snapshot()));
+
+        sandbox.MapPost("/reset", (SandboxResetter resetter) =>
+        {
+            resetter.Reset();
+            return ControlResults.Ok(new { reset = true });
+        });
+    }
+}
