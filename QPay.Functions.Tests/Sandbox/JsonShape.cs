@@ -7,7 +7,7 @@ internal static class JsonShape
 {
     public static JsonElement Fixture(string name)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Resources", "Sandbox", name);
+        var path = Path.Combine(AppContext.BaseDirectory, "Resources", "QPay", name);
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.Clone();
     }
