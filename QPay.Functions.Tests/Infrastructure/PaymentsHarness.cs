@@ -1,0 +1,246 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QPay.Functions.Functions;
+using QPay.Functions.Payments;
+using QPay.Functions.QPayApi;
+using QPay.Sandbox;
+
+namespace QPay.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The app (built by the worker's own start-up code) against a private in-process QPay sandbox,
+/// the shared Azurite and Redis. Functions are invoked directly with a DefaultHttpContext. Each
+/// harness has its own token-cache key and order queue, so tests run in parallel undisturbed.
+/// </summary>
+internal sealed class PaymentsHarness : IAsyncDisposable
+{
+    private readonly HttpClient _sandboxHttp;
+
+    private PaymentsHarness(QPaySandbox sandbox, IHost app, FakeLogCollector logs, string orderQueue)
+    {
+        Sandbox = sandbox;
+        App = app;
+        Logs = logs;
+        OrderQueueName = orderQueue;
+        _sandboxHttp = new HttpClient { BaseAddress = sandbox.BaseUrl };
+    }
+
+    public QPaySandbox Sandbox { get; }
+
+    public IHost App { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public FakeLogCollector Logs { get; }
+
+    public string OrderQueueName { get; }
+
+    public static async Task<PaymentsHarness> StartAsync(
+        Action<SandboxOptions>? sandbox = null,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null,
+        string? tokenCacheKey = null)
+    {
+        LocalStack.EnsureRunning();
+        var sandboxOptions = new SandboxOptions { DefaultCallbackDuplicates = 0 };
+        sandbox?.Invoke(sandboxOptions);
+        var qpay = await QPaySandbox.StartAsync(sandboxOptions);
+
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["QPAY_BASE_URL"] = qpay.BaseUrl.ToString().TrimEnd('/'),
+        };
+        var orderQueue = "test-orders-" + Guid.NewGuid().ToString("N")[..12];
+        var tokenKey = tokenCacheKey ?? "test:qpay:token:" + Guid.NewGuid().ToString("N");
+        var collector = new FakeLogCollector();
+        var app = TestApp.Build(values, s =>
+        {
+            s.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)).SetMinimumLevel(LogLevel.Debug));
+            s.PostConfigure<QPayOptions>(o => o.TokenCacheKey = tokenKey);
+            s.PostConfigure<PaymentOptions>(o => o.OrderCreationQueue = orderQueue);
+            services?.Invoke(s);
+        });
+        return new PaymentsHarness(qpay, app, collector, orderQueue);
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public T Function<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(Services);
+
+    /// <summary>POST /payments/qpay/seed-session as <paramref name="userId"/>.</summary>
+    public Task<Answer> SeedAsync(string userId, object body) =>
+        InvokeAsync(Function<SeedSessionFunctions>().SeedSession, HttpRequests.Json("POST", body, bearer: TestJwt.For(userId)));
+
+    /// <summary>Seeds a two-seller cart and answers the session and invoice ids.</summary>
+    public async Task<(string SessionId, string InvoiceId)> SeedTwoSellerSessionAsync(string userId)
+    {
+        var answer = await SeedAsync(userId, Carts.TwoSellers);
+        Assert.Equal(StatusCodes.Status200OK, answer.Status);
+        return (answer.Body.GetProperty("sessionId").GetString()!, answer.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
+    }
+
+    /// <summary>Pays the invoice in the sandbox without a callback; answers the payment id.</summary>
+    public async Task<string> PayAsync(string invoiceId, decimal? amount = null, string type = "P2P")
+    {
+        using var response = await _sandboxHttp.PostAsJsonAsync($"sandbox/invoices/{invoiceId}/pay", new { amount, type, callback = false });
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("paymentId").GetString()!;
+    }
+
+    /// <summary>The callback URL the app gave QPay for this invoice (with its token).</summary>
+    public Uri CallbackUrl(string invoiceId) => new(Sandbox.State.FindInvoice(invoiceId)!.CallbackUrl!);
+
+    /// <summary>QPay's callback: GET on the invoice's callback URL with qpay_payment_id appended.</summary>
+    public Task<Answer> CallbackAsync(string invoiceId, string paymentId, bool acceptJson = true)
+    {
+        var url = CallbackUrl(invoiceId);
+        var request = HttpRequests.Get(url.Query + $"&qpay_payment_id={paymentId}", acceptJson ? "application/json" : "*/*");
+        return InvokeAsync(Function<WebhookFunctions>().QPayWebhook, request);
+    }
+
+    /// <summary>The public webhook with an arbitrary query and optional POST body.</summary>
+    public Task<Answer> WebhookAsync(string query, object? postBody = null) =>
+        InvokeAsync(
+            Function<WebhookFunctions>().QPayWebhook,
+            postBody is null ? HttpRequests.Get(query, "application/json") : HttpRequests.Json("POST", postBody, query: query));
+
+    public int QPayCalls(string endpoint) => Sandbox.Stats.TryGetValue(endpoint, out var count) ? count : 0;
+
+    public QueueClient OrderQueue() =>
+        new(LocalStack.StorageConnectionString, OrderQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    /// <summary>
+    /// Feeds every message of this harness's order queue to the queue function, as the host would
+    /// (deleting it on success, leaving it for a retry on failure). Answers how many succeeded.
+    /// </summary>
+    public async Task<int> ProcessOrderQueueAsync(int maxRounds = 1)
+    {
+        var queue = OrderQueue();
+        await queue.CreateIfNotExistsAsync();
+        var processed = 0;
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
+            if (messages.Length == 0)
+            {
+                break;
+            }
+
+            foreach (var message in messages)
+            {
+                await Function<OrderCreationFunction>().CreateOrders(message, CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                processed++;
+            }
+        }
+
+        return processed;
+    }
+
+    public static QueueMessage Message(string body, long dequeueCount = 1) =>
+        QueuesModelFactory.QueueMessage("m-" + Guid.NewGuid().ToString("N"), "pop", new BinaryData(Encoding.UTF8.GetBytes(body)), dequeueCount);
+
+    public static async Task<Answer> InvokeAsync(Func<HttpRequest, CancellationToken, Task<IActionResult>> function, HttpRequest request)
+    {
+        var result = await function(request, CancellationToken.None);
+        return Answer.From(result, request.HttpContext.Response);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sandboxHttp.Dispose();
+        App.Dispose();
+        await Sandbox.DisposeAsync();
+        await OrderQueue().DeleteIfExistsAsync();
+    }
+}
+
+/// <summary>An HTTP function's answer: status, JSON body (as the worker would write it) or text, headers.</summary>
+internal sealed record Answer(int Status, JsonElement Body, string? Text, IHeaderDictionary Headers)
+{
+    public string? Reason => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("reason", out var r) ? r.GetString() : null;
+
+    public string? Error => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("error", out var e) ? e.GetString() : null;
+
+    public static Answer From(IActionResult result, HttpResponse response) => result switch
+    {
+        ObjectResult o => new(o.StatusCode ?? 200, JsonSerializer.SerializeToElement(o.Value, o.Value?.GetType() ?? typeof(object), JsonSerializerOptions.Web), null, response.Headers),
+        ContentResult c => new(c.StatusCode ?? 200, default, c.Content, response.Headers),
+        StatusCodeResult s => new(s.StatusCode, default, null, response.Headers),
+        _ => throw new InvalidOperationException($"Unexpected result {result.GetType().Name}"),
+    };
+}
+
+/// <summary>Requests for direct function invocation.</summary>
+internal static class HttpRequests
+{
+    public static HttpRequest Json(string method, object body, string? bearer = null, string? query = null, IDictionary<string, string>? headers = null) =>
+        Raw(method, body as string ?? JsonSerializer.Serialize(body, JsonSerializerOptions.Web), bearer, query, headers);
+
+    public static HttpRequest Raw(string method, string? body, string? bearer = null, string? query = null, IDictionary<string, string>? headers = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        if (body is not null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(body);
+            context.Request.Body = new MemoryStream(bytes);
+            context.Request.ContentLength = bytes.Length;
+            context.Request.ContentType = "application/json";
+        }
+
+        if (bearer is not null)
+        {
+            context.Request.Headers.Authorization = $"Bearer {bearer}";
+        }
+
+        if (query is not null)
+        {
+            context.Request.QueryString = new QueryString(query.StartsWith('?') ? query : "?" + query);
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            context.Request.Headers[name] = value;
+        }
+
+        return context.Request;
+    }
+
+    public static HttpRequest Get(string query, string accept = "application/json", string? bearer = null, IDictionary<string, string>? headers = null)
+    {
+        var request = Raw("GET", null, bearer, query, headers);
+        request.Headers.Accept = accept;
+        return request;
+    }
+}
+
+/// <summary>Carts used across tests (USD; rate 3400 MNT/USD locally).</summary>
+internal static class Carts
+{
+    /// <summary>Two sellers, a coupon: 2×10.25 + 1×5 − 2 = 23.50 USD = 79,900 MNT.</summary>
+    public static readonly object TwoSellers = new
+    {
+        cart = new object[]
+        {
+            new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
+            new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
+        },
+        sellers = new[] { "shop-a", "shop-b" },
+        totalAmount = 23.5m,
+        shippingAddressId = "addr-1",
+        coupon = new { code = "SAVE2", discountAmount = 2m },
+    };
+
+    public const decimal TwoSellersMnt = 79_900m;
+}
