@@ -1,7 +1,7 @@
 // Azure Managed Redis (Microsoft.Cache/redisEnterprise), not Azure Cache for Redis:
 // - Azure Cache for Redis (Basic/Standard/Premium) is being retired in favour of Managed Redis, so
 //   a new deployment should not start on it.
-// - Managed Redis is Redis 7.4 on the Redis Enterprise stack, TLS only, with a smaller entry price
+// - Managed Redis runs on the Redis Enterprise stack, TLS only, with a smaller entry price
 //   (Balanced_B0) than a Premium cache and high availability on by default.
 // - EnterpriseCluster clustering exposes one endpoint that behaves like a single Redis server, so
 //   the app's plain StackExchange.Redis connection (RedisUri) and its multi-key Lua scripts (rate
