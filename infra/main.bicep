@@ -6,7 +6,7 @@
 //
 // Subscription scope, as azd templates are: the template creates the resource group itself.
 //   azd up                                          (azure.yaml, main.bicepparam)
-//   az deployment sub create --location <region> --template-file infra/main.bicep --parameters infra/main.bicepparam
+//   az deployment sub create --location <region> --parameters infra/main.bicepparam
 // README "Deploy to Azure" explains every parameter. Modules are local files under modules/:
 // the public Bicep registry (and so Azure Verified Modules) is out of reach of our machines and CI.
 targetScope = 'subscription'

@@ -25,7 +25,7 @@ internal sealed class FakeSecretClient : SecretClient
     public int GetSecretCalls { get; private set; }
 
     /// <summary>Creates the secret or a new version of it (a rotation).</summary>
-    public FakeSecretClient Set(string name, string value, bool enabled = true, bool managed = false)
+    public FakeSecretClient Set(string name, string value, bool enabled = true, bool managed = false, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null)
     {
         lock (_gate)
         {
@@ -33,6 +33,8 @@ internal sealed class FakeSecretClient : SecretClient
             var properties = SecretModelFactory.SecretProperties(
                 id: new Uri(VaultUri, $"secrets/{name}/{version}"), vaultUri: VaultUri, name: name, version: version, managed: managed);
             properties.Enabled = enabled;
+            properties.ExpiresOn = expiresOn;
+            properties.NotBefore = notBefore;
             _secrets[name] = (properties, value);
             return this;
         }

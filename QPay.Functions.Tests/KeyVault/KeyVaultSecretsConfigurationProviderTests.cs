@@ -51,6 +51,21 @@ public sealed class KeyVaultSecretsConfigurationProviderTests
     }
 
     [Fact]
+    public void Expired_and_not_yet_valid_secrets_are_skipped()
+    {
+        var now = _time.GetUtcNow();
+        _vault.Set("QPAY-CLIENT-SECRET", "client-secret", expiresOn: now.AddDays(1))
+            .Set("AUTH-JWT-SECRET", "expired-jwt-secret-0123456789abcdef-01", expiresOn: now.AddSeconds(-1))
+            .Set("QPAY-WEBHOOK-SECRET-PREVIOUS", "future-secret-0123456789abcdef-0123", notBefore: now.AddHours(1));
+
+        var configuration = Build();
+
+        Assert.Equal("client-secret", configuration["QPAY_CLIENT_SECRET"]);
+        Assert.Null(configuration["AUTH_JWT_SECRET"]);
+        Assert.Null(configuration["QPAY_WEBHOOK_SECRET_PREVIOUS"]);
+    }
+
+    [Fact]
     public void Vault_values_win_over_plain_settings()
     {
         _vault.Set("QPAY-CLIENT-SECRET", "from-the-vault");

@@ -21,7 +21,7 @@ public sealed class KeyVaultSecretsConfigurationSource : IConfigurationSource
 }
 
 /// <summary>
-/// Loads the vault's enabled secrets as configuration. Key Vault names allow only letters, digits
+/// Loads the vault's enabled (and unexpired) secrets as configuration. Key Vault names allow only letters, digits
 /// and <c>-</c>, so a name maps to a setting by <c>--</c> → <c>:</c> (a section, as in the Azure SDK's
 /// provider) and then <c>-</c> → <c>_</c>: secret <c>QPAY-CLIENT-SECRET</c> is setting
 /// <c>QPAY_CLIENT_SECRET</c>. Vault values win over environment variables.
@@ -123,10 +123,16 @@ internal sealed class KeyVaultSecretsConfigurationProvider : ConfigurationProvid
         _timer?.Dispose();
     }
 
-    private static bool IsUsable(SecretProperties properties) =>
-        properties.Enabled != false
-        && !properties.Managed // the secret half of a Key Vault certificate, not a setting
-        && !string.IsNullOrEmpty(properties.Name);
+    /// <summary>Enabled, inside its validity window, and not the secret half of a Key Vault certificate.</summary>
+    private bool IsUsable(SecretProperties properties)
+    {
+        var now = _source.TimeProvider.GetUtcNow();
+        return properties.Enabled != false
+            && !properties.Managed
+            && !(properties.ExpiresOn <= now)
+            && !(properties.NotBefore > now)
+            && !string.IsNullOrEmpty(properties.Name);
+    }
 
     private bool Apply(Dictionary<string, LoadedSecret> loaded, bool raiseReload)
     {
