@@ -30,6 +30,7 @@ public sealed class StartupTests
         { "QPAY_WEBHOOK_SECRET_PREVIOUS", "short", "QPAY_WEBHOOK_SECRET_PREVIOUS must be at least 32 bytes" },
         { "AUTH_JWT_SECRET", "short", "AUTH_JWT_SECRET must be at least 32 bytes" },
         { "KEY_VAULT_URI", "http://vault.example.com", "KEY_VAULT_URI must be an https:// URL" },
+        { "KEY_VAULT_REFRESH_INTERVAL_SEC", "5", "KEY_VAULT_REFRESH_INTERVAL_SEC must be between 30" },
         { "QPAY_ATTEMPT_TIMEOUT_SEC", "0", "QPAY_ATTEMPT_TIMEOUT_SEC must be between 1" },
         { "INTERNAL_WEBHOOK_DEBUG", "maybe", "INTERNAL_WEBHOOK_DEBUG" },
     };

@@ -18,6 +18,8 @@ public static class QPayBackendExtensions
 {
     public static FunctionsApplicationBuilder AddQPayBackend(this FunctionsApplicationBuilder builder)
     {
+        builder.Configuration.AddQPayKeyVaultSecrets(); // secrets from KEY_VAULT_URI, when set
+        builder.AddQPayTelemetry();                     // Application Insights, when its connection string is set
         builder.Services.AddQPayBackendServices();
         builder.UseWhen<HttpExceptionMiddleware>(IsHttpFunction);
         return builder;

@@ -1,0 +1,300 @@
+// QPay payment backend on Azure: one resource group holding a Flex Consumption function app
+// (dotnet-isolated, .NET 10) that runs as a user-assigned managed identity, its Storage account
+// (host storage, tables, order queue and its poison queue, deployment container; shared keys
+// off), Key Vault in RBAC mode with the app's secrets, Azure Managed Redis, Log Analytics and
+// Application Insights (local auth off), and least-privilege role assignments.
+//
+// Subscription scope, as azd templates are: the template creates the resource group itself.
+//   azd up                                          (azure.yaml, main.bicepparam)
+//   az deployment sub create --location <region> --parameters infra/main.bicepparam
+// README "Deploy to Azure" explains every parameter. Modules are local files under modules/:
+// the public Bicep registry (and so Azure Verified Modules) is out of reach of our machines and CI.
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------- environment
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment (dev, prod...): names the resource group and seeds every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of every resource; it must offer Flex Consumption and Azure Managed Redis.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group name; empty means rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the person or pipeline deploying, granted Key Vault Secrets Officer to set and rotate secrets; empty grants nothing.')
+param principalId string = ''
+
+@description('Kind of principalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+// ---------------------------------------------------------------- QPay
+@description('QPay API base URL without /v2 (QPAY_BASE_URL).')
+param qpayBaseUrl string = 'https://merchant.qpay.mn'
+
+@minLength(1)
+@description('QPay merchant client id (QPAY_CLIENT_ID).')
+param qpayClientId string
+
+@minLength(1)
+@description('Invoice code QPay issued to the merchant (QPAY_INVOICE_CODE).')
+param qpayInvoiceCode string
+
+@secure()
+@minLength(1)
+@description('QPay merchant client secret; stored in Key Vault as QPAY-CLIENT-SECRET.')
+param qpayClientSecret string
+
+@secure()
+@minLength(32)
+@description('HMAC key of webhook callback tokens, at least 32 bytes; Key Vault QPAY-WEBHOOK-SECRET.')
+param qpayWebhookSecret string
+
+@secure()
+@description('The webhook key before a rotation; Key Vault QPAY-WEBHOOK-SECRET-PREVIOUS. Empty creates no secret.')
+param qpayWebhookSecretPrevious string = ''
+
+@description('Public base URL QPay calls back (a custom domain or front door); empty means the function app\'s own URL.')
+param callbackPublicBaseUrl string = ''
+
+@description('MNT per USD (QPAY_USD_TO_MNT_RATE), a decimal number as text.')
+param qpayUsdToMntRate string = '3400'
+
+@minValue(1)
+@maxValue(120)
+@description('Timeout of one call to QPay in seconds (QPAY_ATTEMPT_TIMEOUT_SEC).')
+param qpayAttemptTimeoutSec int = 10
+
+@minValue(1)
+@maxValue(200)
+@description('Budget of one call to QPay, retries included, in seconds (QPAY_TOTAL_TIMEOUT_SEC).')
+param qpayTotalTimeoutSec int = 30
+
+@minValue(60)
+@maxValue(604800)
+@description('Lifetime of a payment session in Redis in seconds (PAYMENT_SESSION_TTL_SEC).')
+param paymentSessionTtlSec int = 600
+
+@minValue(1)
+@maxValue(100000)
+@description('Status polls per user per minute across instances (STATUS_RATE_LIMIT_PER_MINUTE).')
+param statusRateLimitPerMinute int = 120
+
+@description('Log every webhook pipeline step (INTERNAL_WEBHOOK_DEBUG).')
+param internalWebhookDebug bool = false
+
+// ---------------------------------------------------------------- user JWTs
+@secure()
+@description('HS256 key of user JWTs (at least 32 bytes); Key Vault AUTH-JWT-SECRET. Leave empty when authJwtAuthority is set.')
+param authJwtSecret string = ''
+
+@description('OIDC authority whose JWKS signs user JWTs (AUTH_JWT_AUTHORITY); the production choice.')
+param authJwtAuthority string = ''
+
+@description('Expected aud of user JWTs (AUTH_JWT_AUDIENCE); required with an authority.')
+param authJwtAudience string = 'qpay-backend'
+
+@description('Expected iss (AUTH_JWT_ISSUER); empty takes the authority\'s discovery issuer.')
+param authJwtIssuer string = ''
+
+@description('JWT claim holding the user id (AUTH_USER_ID_CLAIM).')
+param authUserIdClaim string = 'sub'
+
+// ---------------------------------------------------------------- sizing
+@minValue(30)
+@maxValue(86400)
+@description('How often the app re-reads Key Vault, in seconds (KEY_VAULT_REFRESH_INTERVAL_SEC): the longest a rotation takes to arrive.')
+param keyVaultRefreshIntervalSec int = 300
+
+@minValue(1)
+@maxValue(1000)
+@description('Most instances the Flex Consumption app scales out to.')
+param functionMaximumInstanceCount int = 40
+
+@description('Azure Managed Redis SKU.')
+param redisSkuName string = 'Balanced_B0'
+
+// ---------------------------------------------------------------- names
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'qpay-backend'
+}
+var functionAppName = '${abbrs.webSitesFunctions}qpay-${resourceToken}'
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}qpay-${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
+
+// Design §5; the app's QPay.Functions/Storage/StorageNames.cs holds the same names (a test checks).
+var tableNames = [
+  'PaymentSessions'
+  'ProcessedInvoices'
+  'Orders'
+]
+var queueNames = [
+  'qpay-order-creation'
+  'qpay-order-creation-poison'
+]
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    tableNames: tableNames
+    queueNames: queueNames
+  }
+}
+
+module redis 'modules/redis.bicep' = {
+  name: 'redis'
+  scope: rg
+  params: {
+    name: redisName
+    location: location
+    tags: tags
+    skuName: redisSkuName
+  }
+}
+
+// Names are passed as values known before deployment (not module outputs), so what-if can
+// predict every resource; the dependsOn lists then say what must exist first.
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  dependsOn: [
+    redis
+  ]
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    redisName: redisName
+    qpayClientSecret: qpayClientSecret
+    qpayWebhookSecret: qpayWebhookSecret
+    qpayWebhookSecretPrevious: qpayWebhookSecretPrevious
+    authJwtSecret: authJwtSecret
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+  ]
+  params: {
+    appIdentityName: identityName
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    applicationInsightsName: applicationInsightsName
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  // The app reads Key Vault and storage as soon as it starts: its roles must exist first.
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    keyVaultUri: keyVault.outputs.uri
+    callbackPublicBaseUrl: callbackPublicBaseUrl
+    maximumInstanceCount: functionMaximumInstanceCount
+    settings: {
+      qpayBaseUrl: qpayBaseUrl
+      qpayClientId: qpayClientId
+      qpayInvoiceCode: qpayInvoiceCode
+      usdToMntRate: qpayUsdToMntRate
+      qpayAttemptTimeoutSec: qpayAttemptTimeoutSec
+      qpayTotalTimeoutSec: qpayTotalTimeoutSec
+      paymentSessionTtlSec: paymentSessionTtlSec
+      statusRateLimitPerMinute: statusRateLimitPerMinute
+      internalWebhookDebug: internalWebhookDebug
+      authJwtAuthority: authJwtAuthority
+      authJwtAudience: authJwtAudience
+      authJwtIssuer: authJwtIssuer
+      authUserIdClaim: authUserIdClaim
+      keyVaultRefreshIntervalSec: keyVaultRefreshIntervalSec
+    }
+  }
+}
+
+// ---------------------------------------------------------------- outputs (azd writes them to .azure/<env>/.env)
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_URL string = functionApp.outputs.url
+output QPAY_CALLBACK_PUBLIC_BASE_URL string = functionApp.outputs.callbackPublicBaseUrl
+output QPAY_WEBHOOK_URL string = '${functionApp.outputs.callbackPublicBaseUrl}/payments/qpay/webhook'
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_REDIS_NAME string = redis.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
