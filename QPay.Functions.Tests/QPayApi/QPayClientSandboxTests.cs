@@ -216,7 +216,7 @@ public sealed class QPayClientSandboxTests
     private static QPayTokenCache TokenCacheWith(PaymentsHarness harness, TimeProvider clock)
     {
         var options = harness.Get<IOptions<QPayOptions>>();
-        var auth = new QPayAuthClient(harness.Get<IHttpClientFactory>(), options, clock, NullLogger<QPayAuthClient>.Instance);
+        var auth = new QPayAuthClient(harness.Get<IHttpClientFactory>(), harness.Get<IOptionsMonitor<QPayOptions>>(), clock, NullLogger<QPayAuthClient>.Instance);
         return new QPayTokenCache(auth, harness.Get<RedisConnection>(), options, clock, NullLogger<QPayTokenCache>.Instance);
     }
 }

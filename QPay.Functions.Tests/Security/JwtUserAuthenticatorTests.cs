@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using QPay.Functions.Security;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -101,6 +100,21 @@ public sealed class JwtUserAuthenticatorTests
         Assert.Equal("dave", result.UserId);
     }
 
+    [Fact]
+    public async Task Rotated_secret_applies_without_a_restart()
+    {
+        const string rotated = "rotated-jwt-secret-of-at-least-32-bytes!!";
+        var monitor = new TestOptionsMonitor<JwtAuthOptions>(new JwtAuthOptions { Secret = TestJwt.LocalSecret });
+        var authenticator = new JwtUserAuthenticator(monitor, NullLogger<JwtUserAuthenticator>.Instance);
+        var beforeRotation = await authenticator.AuthenticateAsync($"Bearer {TestJwt.For("erin", secret: rotated)}", null, default);
+
+        monitor.Set(new JwtAuthOptions { Secret = rotated });
+        var afterRotation = await authenticator.AuthenticateAsync($"Bearer {TestJwt.For("erin", secret: rotated)}", null, default);
+
+        Assert.False(beforeRotation.Succeeded);
+        Assert.Equal("erin", afterRotation.UserId);
+    }
+
     private static JwtUserAuthenticator Create(JwtAuthOptions options) =>
-        new(Options.Create(options), NullLogger<JwtUserAuthenticator>.Instance);
+        new(new TestOptionsMonitor<JwtAuthOptions>(options), NullLogger<JwtUserAuthenticator>.Instance);
 }

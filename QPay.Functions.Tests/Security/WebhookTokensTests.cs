@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using QPay.Functions.Security;
+using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Security;
 
@@ -54,6 +54,19 @@ public sealed class WebhookTokensTests
         Assert.False(Create(Key).Verify("session-1", new string(token)));
     }
 
+    [Fact]
+    public void Rotation_in_key_vault_applies_without_a_restart()
+    {
+        var monitor = new TestOptionsMonitor<WebhookTokenOptions>(new WebhookTokenOptions { Secret = OldKey });
+        var tokens = new WebhookTokens(monitor);
+        var signedBefore = tokens.Create("session-1");
+
+        monitor.Set(new WebhookTokenOptions { Secret = Key, PreviousSecret = OldKey });
+
+        Assert.True(tokens.Verify("session-1", signedBefore));
+        Assert.NotEqual(signedBefore, tokens.Create("session-1"));
+    }
+
     private static WebhookTokens Create(string key, string? previous = null) =>
-        new(Options.Create(new WebhookTokenOptions { Secret = key, PreviousSecret = previous }));
+        new(new TestOptionsMonitor<WebhookTokenOptions>(new WebhookTokenOptions { Secret = key, PreviousSecret = previous }));
 }

@@ -9,7 +9,7 @@ namespace QPay.Functions.QPayApi;
 /// QPay's two token endpoints, on a named HttpClient of their own: no bearer handler in front,
 /// and both calls may be retried (they create nothing a retry could duplicate).
 /// </summary>
-internal sealed class QPayAuthClient(IHttpClientFactory clients, IOptions<QPayOptions> options, TimeProvider clock, ILogger<QPayAuthClient> logger)
+internal sealed class QPayAuthClient(IHttpClientFactory clients, IOptionsMonitor<QPayOptions> options, TimeProvider clock, ILogger<QPayAuthClient> logger)
 {
     public const string LoginEndpoint = "token";
     public const string RefreshEndpoint = "refresh";
@@ -17,7 +17,7 @@ internal sealed class QPayAuthClient(IHttpClientFactory clients, IOptions<QPayOp
     /// <summary>POST /v2/auth/token with HTTP Basic client credentials.</summary>
     public async Task<QPayToken> LoginAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
+        var settings = options.CurrentValue; // current: the secret may have been rotated in Key Vault
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.ClientId}:{settings.ClientSecret}"));
         using var request = QPayRequests.Create(HttpMethod.Post, "auth/token", LoginEndpoint, retryable: true);
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);

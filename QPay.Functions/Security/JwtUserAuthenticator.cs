@@ -18,16 +18,20 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
     public const string MissingTokenMessage = "Authentication required: send a JWT as 'Authorization: Bearer <token>' or in the access_token cookie.";
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly TokenValidationParameters _parameters;
-    private readonly string _userIdClaim;
     private readonly ILogger<JwtUserAuthenticator> _logger;
+    private volatile Validation _validation;
 
-    public JwtUserAuthenticator(IOptions<JwtAuthOptions> options, ILogger<JwtUserAuthenticator> logger)
+    public JwtUserAuthenticator(IOptionsMonitor<JwtAuthOptions> options, ILogger<JwtUserAuthenticator> logger)
     {
-        var settings = options.Value;
-        _userIdClaim = settings.UserIdClaim;
         _logger = logger;
-        _parameters = new TokenValidationParameters
+        _validation = Build(options.CurrentValue);
+        // A secret rotated in Key Vault (or any auth setting) applies without a restart.
+        options.OnChange(settings => _validation = Build(settings));
+    }
+
+    private static Validation Build(JwtAuthOptions settings)
+    {
+        var parameters = new TokenValidationParameters
         {
             ValidateLifetime = true,
             RequireExpirationTime = true,
@@ -43,17 +47,19 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
         {
             // Signing keys and (unless AUTH_JWT_ISSUER is set) the issuer come from discovery.
             var authority = settings.Authority!.TrimEnd('/');
-            _parameters.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+            parameters.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
                 authority + "/.well-known/openid-configuration",
                 new OpenIdConnectConfigurationRetriever(),
                 new HttpDocumentRetriever { RequireHttps = !new Uri(authority).IsLoopback });
-            _parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384];
+            parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384];
         }
         else
         {
-            _parameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.Secret!));
-            _parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+            parameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.Secret!));
+            parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
+
+        return new Validation(parameters, settings.UserIdClaim);
     }
 
     public async Task<UserAuthentication> AuthenticateAsync(string? authorizationHeader, string? cookieToken, CancellationToken cancellationToken)
@@ -69,7 +75,8 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
             return UserAuthentication.Fail("Invalid token: not a JWT.");
         }
 
-        var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        var validation = _validation;
+        var result = await _handler.ValidateTokenAsync(token, validation.Parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {
             var reason = Reason(result.Exception);
@@ -77,15 +84,16 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
             return UserAuthentication.Fail($"Invalid token: {reason}.");
         }
 
-        var userId = result.ClaimsIdentity.FindFirst(_userIdClaim)?.Value;
+        var claim = validation.UserIdClaim;
+        var userId = result.ClaimsIdentity.FindFirst(claim)?.Value;
         if (string.IsNullOrEmpty(userId))
         {
-            return UserAuthentication.Fail($"Invalid token: it has no '{_userIdClaim}' claim.");
+            return UserAuthentication.Fail($"Invalid token: it has no '{claim}' claim.");
         }
 
         return Identifiers.IsValid(userId)
             ? UserAuthentication.Success(userId)
-            : UserAuthentication.Fail($"Invalid token: its '{_userIdClaim}' claim is not a usable user id ({Identifiers.Rule}).");
+            : UserAuthentication.Fail($"Invalid token: its '{claim}' claim is not a usable user id ({Identifiers.Rule}).");
     }
 
     private static string? BearerToken(string? header)
@@ -114,4 +122,6 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
         SecurityTokenMalformedException => "malformed",
         _ => "rejected",
     };
+
+    private sealed record Validation(TokenValidationParameters Parameters, string UserIdClaim);
 }

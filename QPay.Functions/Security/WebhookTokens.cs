@@ -14,27 +14,13 @@ public interface IWebhookTokens
     bool Verify(string sessionId, string? token);
 }
 
-internal sealed class WebhookTokens : IWebhookTokens
+/// <remarks>Keys are read from the options monitor on every call, so a rotation in Key Vault needs no restart.</remarks>
+internal sealed class WebhookTokens(IOptionsMonitor<WebhookTokenOptions> options) : IWebhookTokens
 {
     private const int TokenBytes = 32;
-    private readonly byte[][] _keys;
-
-    public WebhookTokens(IOptions<WebhookTokenOptions> options)
-    {
-        var settings = options.Value;
-        _keys = new[] { settings.Secret, settings.PreviousSecret }
-            .Where(key => !string.IsNullOrEmpty(key))
-            .Select(key => Encoding.UTF8.GetBytes(key!))
-            .ToArray();
-        if (_keys.Length == 0)
-        {
-            // Fail closed: without a key no callback could ever be trusted.
-            throw new InvalidOperationException("QPAY_WEBHOOK_SECRET is required.");
-        }
-    }
 
     public string Create(string sessionId) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(_keys[0], Encoding.UTF8.GetBytes(sessionId)));
+        Convert.ToHexStringLower(HMACSHA256.HashData(Keys()[0], Encoding.UTF8.GetBytes(sessionId)));
 
     public bool Verify(string sessionId, string? token)
     {
@@ -52,7 +38,7 @@ internal sealed class WebhookTokens : IWebhookTokens
         var signed = Encoding.UTF8.GetBytes(sessionId);
         Span<byte> expected = stackalloc byte[TokenBytes];
         var match = false;
-        foreach (var key in _keys)
+        foreach (var key in Keys())
         {
             HMACSHA256.HashData(key, signed, expected);
             // Every key is tried, so the time taken does not tell which one matched.
@@ -60,5 +46,17 @@ internal sealed class WebhookTokens : IWebhookTokens
         }
 
         return match;
+    }
+
+    private byte[][] Keys()
+    {
+        var settings = options.CurrentValue;
+        var keys = new[] { settings.Secret, settings.PreviousSecret }
+            .Where(key => !string.IsNullOrEmpty(key))
+            .Select(key => Encoding.UTF8.GetBytes(key!))
+            .ToArray();
+
+        // Fail closed: without a key no callback could ever be trusted.
+        return keys.Length > 0 ? keys : throw new InvalidOperationException("QPAY_WEBHOOK_SECRET is required.");
     }
 }
