@@ -121,7 +121,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
 
     /// <summary>
     /// Feeds every message of this harness's order queue to the queue function, as the host would
-    /// (deleting it on success, leaving it for a retry on failure). Answers how many succeeded.
+    /// (deleting it on success, making it visible again and rethrowing on failure). Answers how many succeeded.
     /// </summary>
     public async Task<int> ProcessOrderQueueAsync(int maxRounds = 1)
     {
@@ -138,7 +138,17 @@ internal sealed class PaymentsHarness : IAsyncDisposable
 
             foreach (var message in messages)
             {
-                await Function<OrderCreationFunction>().CreateOrders(message, CancellationToken.None);
+                try
+                {
+                    await Function<OrderCreationFunction>().CreateOrders(message, CancellationToken.None);
+                }
+                catch
+                {
+                    // As the host does on failure, with no visibility delay so the retry can follow at once.
+                    await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+                    throw;
+                }
+
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
                 processed++;
             }
