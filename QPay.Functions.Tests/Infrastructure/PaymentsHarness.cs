@@ -119,6 +119,13 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public QueueClient OrderQueue() =>
         new(LocalStack.StorageConnectionString, OrderQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
+    /// <summary>How many messages wait on this harness's order queue (none when it was never created).</summary>
+    public async Task<int> QueuedOrderMessagesAsync()
+    {
+        var queue = OrderQueue();
+        return await queue.ExistsAsync() ? (await queue.PeekMessagesAsync(32)).Value.Length : 0;
+    }
+
     /// <summary>
     /// Feeds every message of this harness's order queue to the queue function, as the host would
     /// (deleting it on success, making it visible again and rethrowing on failure). Answers how many succeeded.

@@ -307,7 +307,7 @@ public sealed class WebhookTests
         await harness.OrderQueue().ClearMessagesAsync(); // the message is lost
 
         var tooEarly = await harness.CallbackAsync(invoiceId, paymentId);
-        var queuedEarly = (await harness.OrderQueue().PeekMessagesAsync()).Value.Length;
+        var queuedEarly = await harness.QueuedOrderMessagesAsync();
         await Task.Delay(400);
         var stuck = await harness.CallbackAsync(invoiceId, paymentId);
         var processed = await harness.ProcessOrderQueueAsync();
