@@ -20,6 +20,7 @@ public sealed class FunctionMetadataTests
         { "PaymentStatus", "httpTrigger", "Anonymous", "get", "payments/qpay/status" },
         { "InternalPaymentStatus", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/status" },
         { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
+        { "ReconcilePayments", "timerTrigger", null, null, "0 */5 * * * *" },
     };
 
     [Theory]

@@ -66,7 +66,11 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         {
             s.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)).SetMinimumLevel(LogLevel.Debug));
             s.PostConfigure<QPayOptions>(o => o.TokenCacheKey = tokenKey);
-            s.PostConfigure<PaymentOptions>(o => o.OrderCreationQueue = orderQueue);
+            s.PostConfigure<PaymentOptions>(o =>
+            {
+                o.OrderCreationQueue = orderQueue;
+                o.PendingIndexPartition = "test-pending-" + orderQueue;
+            });
             services?.Invoke(s);
         });
         return new PaymentsHarness(qpay, app, collector, orderQueue);

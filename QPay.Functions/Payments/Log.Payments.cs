@@ -63,4 +63,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 5031, EventName = "RateLimitBackOnRedis", Level = LogLevel.Information,
         Message = "Status rate limit: counting in Redis again, across all instances")]
     public static partial void RateLimitBackOnRedis(ILogger logger);
+
+    [LoggerMessage(EventId = 5040, EventName = "ReconcileSummary", Level = LogLevel.Information,
+        Message = "Reconciler run: checked {Checked}, recovered {Recovered}, re-enqueued {Requeued}, expired {Expired}, removed {Removed}")]
+    public static partial void ReconcileSummary(ILogger logger, int @checked, int recovered, int requeued, int expired, int removed);
+
+    [LoggerMessage(EventId = 5041, EventName = "ReconcileRecovered", Level = LogLevel.Warning,
+        Message = "Reconciler found session {SessionId} invoice {InvoiceId} paid without a processed callback; orders queued")]
+    public static partial void ReconcileRecovered(ILogger logger, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5042, EventName = "ReconcileGaveUp", Level = LogLevel.Information,
+        Message = "Reconciler stops checking session {SessionId} invoice {InvoiceId} after {Checks} checks: still not paid")]
+    public static partial void ReconcileGaveUp(ILogger logger, string sessionId, string? invoiceId, int checks);
+
+    [LoggerMessage(EventId = 5043, EventName = "ReconcileNeedsAttention", Level = LogLevel.Error,
+        Message = "Session {SessionId} invoice {InvoiceId} is paid but its orders failed after {Requeues} re-enqueues; see the poison queue")]
+    public static partial void ReconcileNeedsAttention(ILogger logger, string sessionId, string invoiceId, int requeues);
 }

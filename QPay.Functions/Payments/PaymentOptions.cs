@@ -34,6 +34,19 @@ public sealed class PaymentOptions
     /// <summary>The queue order creation is handed to (the trigger listens on the default; tests isolate themselves with another).</summary>
     public string OrderCreationQueue { get; set; } = Storage.StorageNames.OrderCreationQueue;
 
+    /// <summary>
+    /// The PaymentSessions partition that indexes unfinished sessions. Session ids are 32 hex
+    /// digits, so it never meets a session row; tests isolate themselves with another.
+    /// </summary>
+    public string PendingIndexPartition { get; set; } = "pending-index";
+
+    /// <summary>
+    /// When the reconciler checks a session no callback finished, counted from its creation: a
+    /// few checks on a widening schedule (QPay forbids polling), then the session is left alone.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> ReconcileSchedule { get; set; } =
+        [TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
+
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
 }

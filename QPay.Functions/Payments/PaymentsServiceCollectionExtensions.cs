@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
 using QPay.Functions.Payments.Webhooks;
@@ -31,6 +32,9 @@ public static class PaymentsServiceCollectionExtensions
 
         services.AddSingleton<PaymentStatusService>();
         services.AddSingleton<IStatusRateLimiter, StatusRateLimiter>();
+
+        services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
+        services.AddSingleton<PaymentReconciler>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Orders;
@@ -15,6 +16,7 @@ public sealed class OrderCreationService(
     ISessionCache cache,
     IProcessedInvoiceStore claims,
     IOrderStore orders,
+    IPendingSessionIndex pending,
     TimeProvider clock,
     ILogger<OrderCreationService> logger)
 {
@@ -58,6 +60,7 @@ public sealed class OrderCreationService(
             message.InvoiceId,
             c => c.State == ClaimState.OrdersCreated ? null : c with { State = ClaimState.OrdersCreated, OrderIds = orderIds, OrdersCreatedAt = now },
             cancellationToken).ConfigureAwait(false);
+        await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
         return orderIds;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
 
@@ -13,13 +14,14 @@ public sealed record SeedSessionResult(PaymentSession Session, QPayInvoice? Invo
 
 /// <summary>
 /// Creates a payment session and its QPay invoice (design §4): the session is written to Table
-/// Storage first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
+/// Storage (and the reconciler's pending index) first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
 /// callback URL carrying the webhook token), then the session gets its invoice id and goes to
 /// Redis with its TTL. A QPay failure marks the session failed and is answered, not retried.
 /// </summary>
 public sealed class SeedSessionService(
     ISessionStore store,
     ISessionCache cache,
+    IPendingSessionIndex pending,
     IQPayClient qpay,
     IWebhookTokens webhookTokens,
     IOptions<PaymentOptions> options,
@@ -51,6 +53,8 @@ public sealed class SeedSessionService(
         };
 
         await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
+        // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know.
+        await pending.AddAsync(new PendingSessionEntry(session.SessionId, now, now + settings.ReconcileSchedule[0], 0, 0), cancellationToken).ConfigureAwait(false);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
 
         QPayInvoice invoice;

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.DependencyInjection;
+using QPay.Functions.Functions;
+using QPay.Functions.Payments;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Reconciliation;
+using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Tests.Infrastructure;
+using QPay.Sandbox.Api;
+using QPay.Sandbox.Faults;
+
+namespace QPay.Functions.Tests.Payments;
+
+/// <summary>The reconciler: what callbacks did not finish, it does, without polling QPay.</summary>
+public sealed class ReconcilerTests
+{
+    /// <summary>Three checks, all due at once, so a test need not wait minutes.</summary>
+    private static readonly Action<IServiceCollection> ImmediateSchedule = s => s.PostConfigure<PaymentOptions>(o =>
+    {
+        o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero];
+        o.StuckClaimAfter = TimeSpan.Zero;
+    });
+
+    [Fact]
+    public async Task A_paid_session_whose_callback_never_came_is_completed_by_the_reconciler()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-1");
+        await harness.PayAsync(invoiceId); // no callback is delivered
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ProcessOrderQueueAsync();
+        var after = await harness.Get<PaymentReconciler>().RunAsync(default);
+
+        Assert.Equal(1, summary.Checked);
+        Assert.Equal(1, summary.Recovered);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Equal(0, after.Checked);
+        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.StartsWith("Reconciler run: checked 1, recovered 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unpaid_session_is_checked_a_bounded_number_of_times_then_left_alone()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-rc-2");
+        var reconciler = harness.Get<PaymentReconciler>();
+
+        var runs = new List<ReconcileSummary>();
+        for (var i = 0; i < 6; i++)
+        {
+            runs.Add(await reconciler.RunAsync(default));
+        }
+
+        Assert.Equal(3, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        Assert.Equal([1, 1, 1, 0, 0, 0], runs.Select(r => r.Checked));
+        Assert.Equal(1, runs.Sum(r => r.Expired));
+        Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task With_the_default_schedule_a_new_session_is_not_checked_at_once()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        await harness.SeedTwoSellerSessionAsync("user-rc-3");
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+
+        Assert.Equal(0, summary.Checked);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddMinutes(4), 10, default));
+        Assert.InRange(entry.NextCheckAt - entry.CreatedAt, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
+    public async Task A_verification_failure_at_callback_time_is_completed_by_the_reconciler()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-4");
+        var paymentId = await harness.PayAsync(invoiceId);
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 4 });
+
+        var callback = await harness.CallbackAsync(invoiceId, paymentId);
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.Equal("VERIFICATION_FAILED", callback.Reason);
+        Assert.Equal(1, summary.Recovered);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_verified_claim_whose_message_was_lost_is_queued_again()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-5");
+        await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
+        await harness.OrderQueue().ClearMessagesAsync(); // a crash between claim and queue, or a lost message
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.Equal(1, summary.Requeued);
+        Assert.Equal(0, summary.Checked);
+        Assert.Equal(ClaimState.OrdersCreated, (await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default))!.State);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task Timer_function_runs_the_reconciler()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-6");
+        await harness.PayAsync(invoiceId);
+
+        await harness.Function<ReconcilerFunction>().ReconcilePayments(new Microsoft.Azure.Functions.Worker.TimerInfo(), default);
+
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+    }
+}
