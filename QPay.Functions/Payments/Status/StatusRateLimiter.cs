@@ -94,7 +94,9 @@ internal sealed class StatusRateLimiter : IStatusRateLimiter, IDisposable
             return new RateLimitDecision(true, TimeSpan.Zero);
         }
 
-        var retryAfter = lease.TryGetMetadata(RateLimitMetadataName.RetryAfter, out int seconds) ? TimeSpan.FromSeconds(seconds)
+        // RedisRateLimiting counts in whole seconds and opens the next window only once the clock has
+        // passed the window's end second, hence the extra second.
+        var retryAfter = lease.TryGetMetadata(RateLimitMetadataName.RetryAfter, out int seconds) ? TimeSpan.FromSeconds(seconds + 1)
             : lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan after) ? after
             : _window;
         return new RateLimitDecision(false, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
