@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
 using QPay.FunctionsHost.Functions;
 using QPay.FunctionsHost.Hosting;
@@ -204,6 +205,13 @@ public sealed class FunctionsHost : IAsyncDisposable
         var queues = new QueueClients(settings, hostJson.Queues);
         var invoker = new FunctionInvoker(channel, new QueueOutputWriter(queues, _log));
         StartHttpProxy(init, functions, invoker);
+        if (_proxy is not null)
+        {
+            // The worker reports HttpUri before its Kestrel listens; a request forwarded too early is
+            // refused while its invocation waits 15 s for it, so the host is started only once it listens.
+            await StepAsync("waiting for the worker's HTTP endpoint", WaitUntilListeningAsync(_proxy.WorkerHttpUri, startup.Token), startup.Token);
+        }
+
         _front = await HttpFront.StartAsync(_options.HttpPort, functions, hostJson.RoutePrefix, new FunctionKeys(_options.FunctionKey), _proxy, cancellationToken);
         foreach (var route in _front.Routes.Routes)
         {
@@ -230,6 +238,23 @@ public sealed class FunctionsHost : IAsyncDisposable
             throw new FunctionsHostStartException(
                 "The worker reported no HttpUri capability. This host proxies HTTP triggers only to workers with ASP.NET Core " +
                 "integration (ConfigureFunctionsWebApplication).");
+        }
+    }
+
+    private static async Task<bool> WaitUntilListeningAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var probe = new TcpClient();
+            try
+            {
+                await probe.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                return true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
         }
     }
 

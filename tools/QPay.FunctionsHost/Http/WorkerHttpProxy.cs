@@ -35,6 +35,8 @@ internal sealed class WorkerHttpProxy(Uri workerHttpUri, FunctionInvoker invoker
         ConnectTimeout = TimeSpan.FromSeconds(15),
     });
 
+    public Uri WorkerHttpUri => workerHttpUri;
+
     public async Task ForwardAsync(HttpContext context, HttpRouteMatch match)
     {
         var function = match.Route.Function;
@@ -77,15 +79,16 @@ internal sealed class WorkerHttpProxy(Uri workerHttpUri, FunctionInvoker invoker
         }
 
         using var response = await forwarding.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
+        if (forwarding.Exception?.GetBaseException() is { } forwardingError and not OperationCanceledException)
+        {
+            log.Error($"{function.Name}: forwarding invocation {invocationId} to the worker at {workerHttpUri} failed: {forwardingError.Message}");
+        }
+
         int status;
         if (!result.Succeeded || response is null)
         {
             status = StatusCodes.Status500InternalServerError;
             context.Response.StatusCode = status;
-            if (result.Succeeded)
-            {
-                log.Error($"{function.Name}: the worker did not answer the forwarded request: {forwarding.Exception?.GetBaseException().Message}");
-            }
         }
         else
         {

@@ -27,9 +27,13 @@ internal sealed class TimerTrigger(FunctionDefinition function, TimerSchedule sc
 
             while (!stop.IsCancellationRequested)
             {
-                var now = DateTime.UtcNow;
-                var next = schedule.Next(now);
-                await Task.Delay(next - now, stop);
+                var next = schedule.Next(DateTime.UtcNow);
+                // In steps of at most a day: Task.Delay takes no more than ~49 days, a yearly schedule more.
+                for (var wait = next - DateTime.UtcNow; wait > TimeSpan.Zero; wait = next - DateTime.UtcNow)
+                {
+                    await Task.Delay(wait < TimeSpan.FromDays(1) ? wait : TimeSpan.FromDays(1), stop);
+                }
+
                 await FireAsync(isPastDue: false, stop);
             }
         }
