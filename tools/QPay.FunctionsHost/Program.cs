@@ -101,7 +101,9 @@ await using (host)
 
     Console.WriteLine($"Serving on {host.BaseAddress} (worker process {host.WorkerProcessId}). Ctrl-C to stop.");
     var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-    if (await Task.WhenAny(stopped, host.WorkerExited) == host.WorkerExited)
+    // Ctrl-C in a terminal reaches the worker too, which may exit a moment before we hear of it.
+    if (await Task.WhenAny(stopped, host.WorkerExited) == host.WorkerExited
+        && await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(1))) != stopped)
     {
         Console.Error.WriteLine($"The worker process exited with code {await host.WorkerExited}; stopping.");
         return 1;
@@ -114,7 +116,10 @@ return 0;
 
 static void Print(HostLogLine line)
 {
-    if (line.Level < LogLevel.Information && line.Source != HostLogSource.StandardOutput)
+    // The worker's own ASP.NET Core chatter (each proxied request, data protection keys) stays in
+    // the captured log; the console shows the functions' logs, warnings and errors.
+    var quiet = line.Source == HostLogSource.Worker && line.Category.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) && line.Level < LogLevel.Warning;
+    if (quiet || (line.Level < LogLevel.Information && line.Source != HostLogSource.StandardOutput))
     {
         return;
     }
