@@ -57,6 +57,48 @@ public sealed class WorkerStartupTests
     }
 
     [Fact]
+    public async Task A_setting_a_trigger_names_but_nobody_set_fails_start_up_naming_it()
+    {
+        LocalStack.EnsureRunning();
+
+        var error = await Assert.ThrowsAsync<FunctionsHostStartException>(() => Host.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = TestPaths.SmokeAppOutput,
+            Settings = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = LocalStack.StorageConnectionString,
+                ["SmokeQueue"] = null,
+                ["SmokeTimerSchedule"] = SmokeApp.YearlySchedule,
+            },
+        }));
+
+        Assert.Contains("'SmokeQueue'", error.Message);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_fails_start_up_naming_it()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var queueName = SmokeApp.NewQueueName();
+
+        var error = await Assert.ThrowsAsync<FunctionsHostStartException>(() => Host.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = TestPaths.SmokeAppOutput,
+            HttpPort = port,
+            Settings = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = LocalStack.StorageConnectionString,
+                ["SmokeQueue"] = queueName,
+                ["SmokeTimerSchedule"] = SmokeApp.YearlySchedule,
+            },
+        }));
+
+        Assert.Contains($"127.0.0.1:{port}", error.Message);
+    }
+
+    [Fact]
     public async Task Disposing_the_host_stops_the_worker_process()
     {
         var queueName = SmokeApp.NewQueueName();

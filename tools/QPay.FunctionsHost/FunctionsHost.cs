@@ -221,7 +221,15 @@ public sealed class FunctionsHost : IAsyncDisposable
 
         foreach (var function in functions)
         {
-            StartTrigger(function, settings, queues, hostJson, invoker);
+            try
+            {
+                StartTrigger(function, settings, queues, hostJson, invoker);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+            {
+                // E.g. a %Setting% that is not set, or a schedule that does not parse.
+                throw new FunctionsHostStartException($"Function {function.Name} cannot be triggered: {e.Message}", e);
+            }
         }
 
         _log.Info($"Host started on {_front.BaseAddress} with {functions.Count} functions.");

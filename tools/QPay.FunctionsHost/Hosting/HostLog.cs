@@ -6,6 +6,7 @@ namespace QPay.FunctionsHost.Hosting;
 internal sealed class HostLog(Action<HostLogLine>? onLog)
 {
     private const string HostCategory = "QPay.FunctionsHost";
+    private const int MaxLines = 100_000;
     private readonly List<HostLogLine> _lines = [];
     private readonly Lock _gate = new();
 
@@ -22,6 +23,11 @@ internal sealed class HostLog(Action<HostLogLine>? onLog)
         lock (_gate)
         {
             _lines.Add(line);
+            if (_lines.Count > MaxLines)
+            {
+                // A long dev session must not grow without end; tests never get near this.
+                _lines.RemoveRange(0, MaxLines / 10);
+            }
         }
 
         onLog?.Invoke(line);

@@ -85,7 +85,12 @@ internal sealed class WorkerChannel(HostLog log)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = invocation.InvocationId } });
+            // Tell the worker, as the host does; the stream may already be gone.
+            _outgoing.Writer.TryWrite(new StreamingMessage
+            {
+                RequestId = Guid.NewGuid().ToString(),
+                InvocationCancel = new InvocationCancel { InvocationId = invocation.InvocationId },
+            });
             throw;
         }
         finally
