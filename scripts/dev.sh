@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the app locally: Azurite and Redis on loopback (installed when missing), then the
-# functions app on http://127.0.0.1:7071 with `func start` (Azure Functions Core Tools).
+# functions app on http://127.0.0.1:7071 with `func start` (Azure Functions Core Tools) or, where
+# Core Tools is missing, with the repository's own Functions host (tools/QPay.FunctionsHost).
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,11 +25,13 @@ dotnet build QPay.Functions --configuration Debug --nologo -v quiet
 if command -v func >/dev/null; then
   log "starting the functions app with func start on http://127.0.0.1:7071"
   (cd QPay.Functions/bin/Debug/net10.0 && func start --port 7071) &
-  STARTED_PIDS+=($!)
-  wait "$!"
 else
-  log "Azure Functions Core Tools (func) is not on PATH, and this repository's own Functions host"
-  log "is not built yet: install Core Tools v4 to serve the app on :7071. Azurite and Redis keep"
-  log "running until Ctrl-C."
-  while true; do sleep 3600; done
+  # Where Azure Functions Core Tools cannot be installed, the repository's own Functions host
+  # serves the same routes on the same port (tools/QPay.FunctionsHost, no function keys).
+  dotnet build tools/QPay.FunctionsHost --configuration Debug --nologo -v quiet
+  log "starting the functions app with tools/QPay.FunctionsHost on http://127.0.0.1:7071"
+  dotnet tools/QPay.FunctionsHost/bin/Debug/net10.0/QPay.FunctionsHost.dll \
+    --app QPay.Functions/bin/Debug/net10.0 --port 7071 --settings local.settings.json &
 fi
+STARTED_PIDS+=($!)
+wait "$!"
