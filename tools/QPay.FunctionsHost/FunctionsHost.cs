@@ -277,7 +277,7 @@ public sealed class FunctionsHost : IAsyncDisposable
                 function,
                 queues.Raw(trigger["connection"], queueName, usedBy),
                 queues.Raw(trigger["connection"], queueName + "-poison", usedBy),
-                hostJson.Queues,
+                _options.QueueVisibilityTimeout is { } visibility ? hostJson.Queues with { VisibilityTimeout = visibility } : hostJson.Queues,
                 _options.MaxQueuePollingInterval ?? hostJson.Queues.MaxPollingInterval,
                 invoker,
                 _outcomes,

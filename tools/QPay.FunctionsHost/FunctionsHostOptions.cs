@@ -25,6 +25,9 @@ public sealed class FunctionsHostOptions
     /// <summary>Overrides host.json's <c>extensions.queues.maxPollingInterval</c> (tests poll fast).</summary>
     public TimeSpan? MaxQueuePollingInterval { get; init; }
 
+    /// <summary>Overrides host.json's <c>extensions.queues.visibilityTimeout</c> (tests retry at once).</summary>
+    public TimeSpan? QueueVisibilityTimeout { get; init; }
+
     /// <summary>Whether queue triggers listen to their queues (default true).</summary>
     public bool EnableQueueTriggers { get; init; } = true;
 

@@ -1,0 +1,130 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using QPay.Functions.Storage;
+using QPay.Functions.Tests.Infrastructure;
+using QPay.Sandbox;
+using Host = QPay.FunctionsHost.FunctionsHost;
+using HostOptions = QPay.FunctionsHost.FunctionsHostOptions;
+
+namespace QPay.Functions.Tests.EndToEnd;
+
+/// <summary>
+/// The whole system as it runs: the compiled QPay.Functions worker driven by the repository's
+/// Functions host (with a function key, as in Azure), the QPay sandbox calling it back over HTTP,
+/// Azurite and Redis. Settings are the committed local sample, pointed at this stack's ports.
+/// </summary>
+public sealed class EndToEndStack : IAsyncLifetime
+{
+    public const string FunctionKey = "e2e-function-key-0123456789";
+    public const int StatusRateLimit = 30;
+
+    public QPaySandbox Sandbox { get; private set; } = null!;
+
+    public Host Host { get; private set; } = null!;
+
+    /// <summary>The app on the host, e.g. http://127.0.0.1:port/.</summary>
+    public HttpClient App { get; private set; } = null!;
+
+    public HttpClient SandboxControl { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        LocalStack.EnsureRunning();
+        Sandbox = await QPaySandbox.StartAsync(new SandboxOptions { DefaultCallbackDuplicates = 1 });
+        var port = LocalStack.FreePort();
+        var settings = LocalSettings.Values(new Dictionary<string, string?>
+        {
+            ["QPAY_BASE_URL"] = Sandbox.BaseUrl.ToString().TrimEnd('/'),
+            ["QPAY_CALLBACK_PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
+            ["STATUS_RATE_LIMIT_PER_MINUTE"] = StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        Host = await Host.StartAsync(new HostOptions
+        {
+            AppDirectory = TestPaths.FunctionsAppOutput,
+            HttpPort = port,
+            Settings = settings,
+            FunctionKey = FunctionKey,
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200),
+            QueueVisibilityTimeout = TimeSpan.Zero,
+            EnableTimerSchedules = false,
+        });
+        App = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        SandboxControl = new HttpClient { BaseAddress = Sandbox.BaseUrl };
+    }
+
+    public async Task DisposeAsync()
+    {
+        App?.Dispose();
+        SandboxControl?.Dispose();
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+
+        if (Sandbox is not null)
+        {
+            await Sandbox.DisposeAsync();
+        }
+    }
+
+    public static QueueClient Queue(string name) =>
+        new(LocalStack.StorageConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public static QueueClient OrderQueue => Queue(StorageNames.OrderCreationQueue);
+
+    public static QueueClient PoisonQueue => Queue(StorageNames.OrderCreationPoisonQueue);
+
+    public async Task<(string SessionId, string InvoiceId)> SeedAsync(string userId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "payments/qpay/seed-session")
+        {
+            Content = JsonContent.Create(Carts.TwoSellers, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new("Bearer", TestJwt.For(userId));
+        using var response = await App.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using var json = JsonDocument.Parse(body);
+        return (json.RootElement.GetProperty("sessionId").GetString()!, json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
+    }
+
+    /// <summary>Pays in the sandbox; by default it calls the app back over HTTP as QPay does.</summary>
+    public async Task<JsonElement> PayAsync(string invoiceId, bool callback = true)
+    {
+        using var response = await SandboxControl.PostAsJsonAsync($"sandbox/invoices/{invoiceId}/pay", new { callback });
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    public async Task<HttpResponseMessage> StatusAsync(string userId, string sessionId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"payments/qpay/status?sessionId={sessionId}");
+        request.Headers.Authorization = new("Bearer", TestJwt.For(userId));
+        return await App.SendAsync(request);
+    }
+
+    /// <summary>Polls the status endpoint (as the frontend does) until it says <paramref name="expected"/>.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(string userId, string sessionId, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await StatusAsync(userId, sessionId);
+            if (response.IsSuccessStatusCode)
+            {
+                last = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                if (last.GetProperty("status").GetString() == expected)
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"Session {sessionId} did not reach {expected}; last status: {last}. Host log tail:\n" +
+            string.Join('\n', Host.Logs.TakeLast(30).Select(l => $"{l.Level} {l.Category}: {l.Message}")));
+    }
+}
