@@ -1,37 +1,73 @@
 #!/usr/bin/env bash
-# Runs the app locally: Azurite and Redis on loopback (installed when missing), then the
-# functions app on http://127.0.0.1:7071 with `func start` (Azure Functions Core Tools) or, where
-# Core Tools is missing, with the repository's own Functions host (tools/QPay.FunctionsHost).
-# Ctrl-C stops everything this script started.
+# Runs the whole stack locally: Azurite and Redis on loopback (installed when missing), the QPay
+# sandbox simulator on http://127.0.0.1:7080, and the functions app on http://127.0.0.1:7071 with
+# `func start` (Azure Functions Core Tools) or, where Core Tools is missing, with the repository's
+# own Functions host (tools/QPay.FunctionsHost: same routes, same port, no function keys).
+# Prints the URLs and a dev JWT. Ctrl-C (or a kill) stops everything this script started.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/local-stack.sh
 source "$REPO_ROOT/scripts/lib/local-stack.sh"
 trap stop_started EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
+
+APP_PORT=7071
+SANDBOX_PORT=7080
 
 ensure_dotnet
 start_azurite_if_needed
 start_redis_if_needed
 
 cd "$REPO_ROOT"
+mkdir -p "$STACK_STATE_DIR"
 if [ ! -f local.settings.json ]; then
   cp local.settings.sample.json local.settings.json
   log "created local.settings.json from local.settings.sample.json (git-ignored; edit freely)"
 fi
 
-dotnet build QPay.Functions --configuration Debug --nologo -v quiet
+log "building the app, the QPay sandbox and the Functions host"
+for project in QPay.Functions tools/QPay.Sandbox tools/QPay.FunctionsHost; do
+  dotnet build "$project" --configuration Debug --nologo -v quiet
+done
 
-if command -v func >/dev/null; then
-  log "starting the functions app with func start on http://127.0.0.1:7071"
-  (cd QPay.Functions/bin/Debug/net10.0 && func start --port 7071) &
+if port_open "$SANDBOX_PORT"; then
+  log "something already listens on 127.0.0.1:$SANDBOX_PORT; using it as the QPay sandbox"
 else
-  # Where Azure Functions Core Tools cannot be installed, the repository's own Functions host
-  # serves the same routes on the same port (tools/QPay.FunctionsHost, no function keys).
-  dotnet build tools/QPay.FunctionsHost --configuration Debug --nologo -v quiet
-  log "starting the functions app with tools/QPay.FunctionsHost on http://127.0.0.1:7071"
-  dotnet tools/QPay.FunctionsHost/bin/Debug/net10.0/QPay.FunctionsHost.dll \
-    --app QPay.Functions/bin/Debug/net10.0 --port 7071 --settings local.settings.json &
+  dotnet tools/QPay.Sandbox/bin/Debug/net10.0/QPay.Sandbox.dll --urls "http://127.0.0.1:$SANDBOX_PORT" \
+    >"$STACK_STATE_DIR/sandbox.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$SANDBOX_PORT" "QPay sandbox" 300
+  log "started the QPay sandbox on http://127.0.0.1:$SANDBOX_PORT (log: .local/sandbox.log)"
 fi
-STARTED_PIDS+=($!)
-wait "$!"
+
+port_open "$APP_PORT" && { log "127.0.0.1:$APP_PORT is taken: stop what runs there first"; exit 1; }
+if command -v func >/dev/null; then
+  log "starting the functions app with func start"
+  (cd QPay.Functions/bin/Debug/net10.0 && exec func start --port "$APP_PORT") &
+else
+  log "func (Azure Functions Core Tools) is not on PATH: using tools/QPay.FunctionsHost instead"
+  dotnet tools/QPay.FunctionsHost/bin/Debug/net10.0/QPay.FunctionsHost.dll \
+    --app QPay.Functions/bin/Debug/net10.0 --port "$APP_PORT" --settings local.settings.json &
+fi
+APP_PID=$!
+STARTED_PIDS+=("$APP_PID")
+wait_for_port "$APP_PORT" "the functions app" 600
+
+token="$("$REPO_ROOT/scripts/dev-token.sh" dev-user 43200)"
+cat >&2 <<TXT
+
+  QPay backend      http://127.0.0.1:$APP_PORT      (GET /health)
+  QPay sandbox      http://127.0.0.1:$SANDBOX_PORT      (QPay API under /v2, control API under /sandbox)
+  Azurite           127.0.0.1:10000-10002 (UseDevelopmentStorage=true)
+  Redis             redis://127.0.0.1:6379
+
+  Dev JWT for user "dev-user" (12 h; scripts/dev-token.sh USER makes others):
+  $token
+
+  Try:  curl -s http://127.0.0.1:$APP_PORT/health
+        scripts/test-qpay-payment-verification.sh     (the whole payment, see README)
+
+  Ctrl-C stops everything this script started.
+
+TXT
+wait "$APP_PID"

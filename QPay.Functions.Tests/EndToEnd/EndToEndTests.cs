@@ -119,6 +119,30 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
         Assert.Equal("Healthy", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
     }
 
+    [Theory]
+    [InlineData("test-qpay-payment-verification.sh")]
+    [InlineData("test-qpay-db-fallback.sh")]
+    [InlineData("test-qpay-status-endpoint.sh")]
+    public async Task Seed_test_script_passes_against_the_running_stack(string script)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [TestPaths.InRepository("scripts", script)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["APP_URL"] = stack.Host.BaseAddress.ToString().TrimEnd('/');
+        start.Environment["SANDBOX_URL"] = stack.Sandbox.BaseUrl.ToString().TrimEnd('/');
+        start.Environment["QPAY_SETTINGS_FILE"] = TestPaths.InRepository("local.settings.sample.json");
+        start.Environment["STATUS_RATE_LIMIT_PER_MINUTE"] = EndToEndStack.StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"{script} exited {process.ExitCode}:\n{await output}\n{await errors}");
+        Assert.Contains("all checks passed", await output);
+    }
+
     private static HttpRequestMessage Request(HttpMethod method, string route, string? key, bool internalHeader)
     {
         var request = new HttpRequestMessage(method, route);
