@@ -111,6 +111,25 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     }
 
     [Fact]
+    public async Task Worker_logs_of_a_whole_flow_hold_no_jwt_webhook_token_or_qr_payload()
+    {
+        var user = User("e2e-hygiene");
+        var (sessionId, invoiceId) = await stack.SeedAsync(user);
+        await stack.PayAsync(invoiceId);
+        await stack.WaitForStatusAsync(user, sessionId, "PROCESSED");
+        var invoice = stack.Sandbox.State.FindInvoice(invoiceId)!;
+        var token = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(invoice.CallbackUrl!).Query)["token"].ToString();
+
+        var lines = stack.Host.Logs.Where(l => l.Source != QPay.FunctionsHost.HostLogSource.Host).Select(l => $"{l.Category} {l.Message}").ToList();
+
+        Assert.Contains(lines, l => l.Contains(sessionId));
+        Assert.DoesNotContain(lines, l => l.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("token=", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.Contains("eyJ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(invoice.QrText, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Health_answers_200_through_the_host()
     {
         using var response = await stack.App.GetAsync("health");

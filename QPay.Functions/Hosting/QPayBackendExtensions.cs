@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments;
 using QPay.Functions.QPayApi;
@@ -21,6 +22,7 @@ public static class QPayBackendExtensions
         builder.Configuration.AddQPayKeyVaultSecrets(); // secrets from KEY_VAULT_URI, when set
         builder.AddQPayTelemetry();                     // Application Insights, when its connection string is set
         builder.Services.AddQPayBackendServices();
+        builder.Logging.AddQPayLogFilters();
         builder.UseWhen<HttpExceptionMiddleware>(IsHttpFunction);
         return builder;
     }
@@ -37,6 +39,16 @@ public static class QPayBackendExtensions
         services.AddPayments();
         return services;
     }
+
+    /// <summary>
+    /// The worker's ASP.NET Core and HttpClient request lines carry full URLs: the webhook's
+    /// callback URL holds its token in the query. They are kept to warnings and above; our own
+    /// log lines say what happened, with ids only.
+    /// </summary>
+    public static ILoggingBuilder AddQPayLogFilters(this ILoggingBuilder logging) => logging
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+        .AddFilter("Polly", LogLevel.Warning);
 
     private static bool IsHttpFunction(FunctionContext context) =>
         context.FunctionDefinition.InputBindings.Values.Any(b => b.Type == "httpTrigger");
