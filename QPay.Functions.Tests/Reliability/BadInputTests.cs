@@ -1,0 +1,211 @@
+using System.Text;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http;
+using QPay.Functions.Functions;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Orders;
+using QPay.Functions.Storage;
+using QPay.Functions.Tests.Infrastructure;
+
+namespace QPay.Functions.Tests.Reliability;
+
+/// <summary>
+/// Hostile and broken requests across every endpoint, table-driven. Each gets its documented status
+/// and error code or webhook reason (README "Endpoints"), and none changes a store: no session,
+/// invoice, claim, order or queue message appears.
+/// </summary>
+public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<BadInputTests.World>
+{
+    /// <summary>Sessions in known states, owned by <see cref="Owner"/>.</summary>
+    public sealed class World : IAsyncLifetime
+    {
+        public const string Owner = "bad-input-owner";
+
+        internal PaymentsHarness Harness { get; private set; } = null!;
+
+        /// <summary>Seeded, unpaid.</summary>
+        public string UnpaidSession { get; private set; } = null!;
+        public string UnpaidInvoice { get; private set; } = null!;
+
+        /// <summary>Seeded and paid at QPay, no callback yet: its payment id belongs to another invoice than <see cref="UnpaidInvoice"/>.</summary>
+        public string PaidInvoice { get; private set; } = null!;
+        public string PaidPaymentId { get; private set; } = null!;
+
+        /// <summary>Paid, called back and processed.</summary>
+        public string ProcessedSession { get; private set; } = null!;
+        public string ProcessedInvoice { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Harness = await PaymentsHarness.StartAsync();
+            (UnpaidSession, UnpaidInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
+            (_, PaidInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
+            PaidPaymentId = await Harness.PayAsync(PaidInvoice);
+            (ProcessedSession, ProcessedInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
+            await Harness.CallbackAsync(ProcessedInvoice, await Harness.PayAsync(ProcessedInvoice));
+            await Harness.ProcessOrderQueueAsync();
+        }
+
+        public async Task DisposeAsync() => await Harness.DisposeAsync();
+
+        public string Query(string invoiceId) => Harness.CallbackUrl(invoiceId).Query.TrimStart('?');
+    }
+
+    private static readonly Dictionary<string, string> Internal = new() { ["x-internal-request"] = "true" };
+
+    private const string Cart =
+        """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"],"totalAmount":5}""";
+
+    /// <summary>Name → (request, expected HTTP status, expected error code or webhook reason, expected field).</summary>
+    private static readonly Dictionary<string, (Func<World, Task<Answer>> Send, int Status, string Code, string? Field)> Cases = new()
+    {
+        // POST /payments/qpay/seed-session
+        ["seed: broken JSON"] = (w => Seed(w, """{"cart": [""", "bad-user"), 400, "MALFORMED_JSON", null),
+        ["seed: empty body"] = (w => Seed(w, "", "bad-user"), 400, "MALFORMED_JSON", null),
+        ["seed: JSON null"] = (w => Seed(w, "null", "bad-user"), 400, "MALFORMED_JSON", null),
+        ["seed: JSON array"] = (w => Seed(w, "[1,2]", "bad-user"), 400, "MALFORMED_JSON", null),
+        ["seed: cart is an object"] = (w => Seed(w, """{"cart":{"productId":"p1"},"sellers":["s1"],"totalAmount":5}""", "bad-user"), 400, "MALFORMED_JSON", "cart"),
+        ["seed: quantity is a string"] = (w => Seed(w, Cart.Replace("\"quantity\":1", "\"quantity\":\"1\""), "bad-user"), 400, "MALFORMED_JSON", "cart[0].quantity"),
+        ["seed: totalAmount is a string"] = (w => Seed(w, Cart.Replace("\"totalAmount\":5", "\"totalAmount\":\"5\""), "bad-user"), 400, "MALFORMED_JSON", "totalAmount"),
+        ["seed: price beyond decimal"] = (w => Seed(w, Cart.Replace("\"sale_price\":5", "\"sale_price\":1e40"), "bad-user"), 400, "MALFORMED_JSON", "cart[0].sale_price"),
+        ["seed: 70 KB body"] = (w => Seed(w, $$"""{"pad":"{{new string('x', 70_000)}}"}""", "bad-user"), 413, "BODY_TOO_LARGE", null),
+        ["seed: nested 100 deep"] = (w => Seed(w, new string('[', 100) + new string(']', 100), "bad-user"), 400, "MALFORMED_JSON", null),
+        ["seed: nested objects in a line"] = (w => Seed(w, Cart.Replace("\"productId\":\"p1\"", "\"productId\":{\"a\":{\"b\":{\"c\":1}}}"), "bad-user"), 400, "MALFORMED_JSON", "cart[0].productId"),
+        ["seed: control character in productId"] = (w => Seed(w, Cart.Replace("\"p1\"", "\"p\\u0000\\n1\""), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].productId"),
+        ["seed: markup in shopId"] = (w => Seed(w, Cart.Replace("\"s1\"", "\"<script>alert(1)</script>\""), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].shopId"),
+        ["seed: OData injection in productId"] = (w => Seed(w, Cart.Replace("\"p1\"", "\"p1' or PartitionKey ne '\""), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].productId"),
+        ["seed: path characters in shippingAddressId"] = (w => Seed(w, Cart.Replace("\"totalAmount\":5", "\"totalAmount\":5,\"shippingAddressId\":\"../../etc\""), "bad-user"), 400, "VALIDATION_FAILED", "shippingAddressId"),
+        ["seed: negative price"] = (w => Seed(w, Cart.Replace("\"sale_price\":5", "\"sale_price\":-5").Replace("\"totalAmount\":5", "\"totalAmount\":-5"), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].sale_price"),
+        ["seed: absurd price"] = (w => Seed(w, Cart.Replace("\"sale_price\":5", "\"sale_price\":99999999999").Replace("\"totalAmount\":5", "\"totalAmount\":99999999999"), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].sale_price"),
+        ["seed: quantity 1000"] = (w => Seed(w, Cart.Replace("\"quantity\":1", "\"quantity\":1000"), "bad-user"), 400, "VALIDATION_FAILED", "cart[0].quantity"),
+        ["seed: total off by a cent"] = (w => Seed(w, Cart.Replace("\"totalAmount\":5", "\"totalAmount\":5.01"), "bad-user"), 400, "VALIDATION_FAILED", "totalAmount"),
+        ["seed: coupon bigger than the cart"] = (w => Seed(w, Cart.Replace("\"totalAmount\":5", "\"totalAmount\":-1,\"coupon\":{\"code\":\"X\",\"discountAmount\":6}"), "bad-user"), 400, "VALIDATION_FAILED", "totalAmount"),
+        ["seed: no JWT"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart)), 401, "UNAUTHORIZED", null),
+        ["seed: unsigned JWT (alg none)"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: UnsignedJwt(World.Owner))), 401, "UNAUTHORIZED", null),
+        ["seed: JWT of another key"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For(World.Owner, secret: "an-attackers-own-key-that-is-long-enough"))), 401, "UNAUTHORIZED", null),
+        ["seed: expired JWT"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For(World.Owner, expires: DateTime.UtcNow.AddHours(-1)))), 401, "UNAUTHORIZED", null),
+        ["seed: JWT user id with a slash"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For("a/b"))), 401, "UNAUTHORIZED", null),
+
+        // POST /order/api/internal/payments/qpay/seed-session
+        ["internal seed: no internal header"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u1"}}""")), 403, "FORBIDDEN", null),
+        ["internal seed: header says false"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", "{}", headers: new Dictionary<string, string> { ["x-internal-request"] = "false" })), 403, "FORBIDDEN", null),
+        ["internal seed: no sessionData"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", Cart, headers: Internal)), 400, "VALIDATION_FAILED", "sessionData"),
+        ["internal seed: userId with #"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u#1","cart":[]}}""", headers: Internal)), 400, "VALIDATION_FAILED", "sessionData.userId"),
+        ["internal seed: empty cart"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u1","cart":[],"sellers":[],"totalAmount":1}}""", headers: Internal)), 400, "VALIDATION_FAILED", "sessionData.cart"),
+
+        // GET/POST /payments/qpay/webhook
+        ["webhook: no query"] = (w => Webhook(w, ""), 200, "INVALID_TOKEN", null),
+        ["webhook: forged token"] = (w => Webhook(w, $"sessionId={w.UnpaidSession}&token={new string('a', 64)}"), 200, "INVALID_TOKEN", null),
+        ["webhook: token replayed onto another session"] = (w => Webhook(w, w.Query(w.UnpaidInvoice).Replace(w.UnpaidSession, w.ProcessedSession)), 200, "INVALID_TOKEN", null),
+        ["webhook: injection in sessionId"] = (w => Webhook(w, "sessionId=x'%20or%20PartitionKey%20ne%20'&token=00"), 200, "INVALID_TOKEN", null),
+        ["webhook: body naming another invoice"] = (w => Webhook(w, w.Query(w.UnpaidInvoice), $$"""{"invoiceId":"{{w.PaidInvoice}}","status":"PAID"}"""), 200, "INVOICE_MISMATCH", null),
+        ["webhook: body invoice with markup"] = (w => Webhook(w, w.Query(w.UnpaidInvoice), """{"invoiceId":"<b>x</b>"}"""), 200, "INVOICE_MISMATCH", null),
+        ["webhook: a real payment id of another invoice"] = (w => Webhook(w, w.Query(w.UnpaidInvoice) + "&qpay_payment_id=" + w.PaidPaymentId), 200, "NOT_PAID", null),
+        ["webhook: payload claims paid"] = (w => Webhook(w, w.Query(w.UnpaidInvoice), $$$"""{"invoiceId":"{{{w.UnpaidInvoice}}}","status":"PAID","payload":{"paid_amount":79900}}"""), 200, "NOT_PAID", null),
+        ["webhook: broken JSON body"] = (w => Webhook(w, w.Query(w.UnpaidInvoice), """{"invoiceId":"""), 200, "NOT_PAID", null),
+        ["webhook: 1 MB body"] = (w => Webhook(w, w.Query(w.UnpaidInvoice), new string(' ', 1_000_000)), 200, "NOT_PAID", null),
+        ["webhook: replay of a processed callback"] = (w => Webhook(w, w.Query(w.ProcessedInvoice) + "&qpay_payment_id=1"), 200, "DUPLICATE", null),
+
+        // POST /order/api/internal/payments/qpay/webhook
+        ["internal webhook: no internal header"] = (w => Invoke(w, f => f.Function<WebhookFunctions>().InternalQPayWebhook, HttpRequests.Raw("POST", "{}", query: $"sessionId={w.UnpaidSession}")), 403, "FORBIDDEN", null),
+        ["internal webhook: no sessionId"] = (w => Invoke(w, f => f.Function<WebhookFunctions>().InternalQPayWebhook, HttpRequests.Raw("POST", "{}", headers: Internal)), 200, "SESSION_MISSING", null),
+        ["internal webhook: control characters in sessionId"] = (w => Invoke(w, f => f.Function<WebhookFunctions>().InternalQPayWebhook, HttpRequests.Raw("POST", "{}", query: "sessionId=a%0d%0ab", headers: Internal)), 200, "SESSION_MISSING", null),
+        ["internal webhook: unknown session"] = (w => Invoke(w, f => f.Function<WebhookFunctions>().InternalQPayWebhook, HttpRequests.Raw("POST", "{}", query: "sessionId=0123456789abcdef0123456789abcdef", headers: Internal)), 200, "SESSION_MISSING", null),
+
+        // GET /payments/qpay/status
+        ["status: no JWT"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}")), 401, "UNAUTHORIZED", null),
+        ["status: tampered JWT"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", bearer: TestJwt.For(World.Owner) + "x")), 401, "UNAUTHORIZED", null),
+        ["status: no sessionId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get("", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "sessionId"),
+        ["status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", bearer: TestJwt.For("intruder"))), 404, "NOT_FOUND", "sessionId"),
+        ["status: markup as sessionId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get("sessionId=%3Cscript%3E", bearer: TestJwt.For(World.Owner))), 404, "NOT_FOUND", "sessionId"),
+
+        // GET /order/api/internal/payments/qpay/status
+        ["internal status: no internal header"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId={World.Owner}")), 403, "FORBIDDEN", null),
+        ["internal status: no userId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
+        ["internal status: userId with a slash"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=a%2Fb", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
+        ["internal status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=intruder", headers: Internal)), 404, "NOT_FOUND", "sessionId"),
+    };
+
+    public static TheoryData<string> CaseNames() => new(Cases.Keys);
+
+    [Fact]
+    public void The_suite_has_at_least_forty_requests_over_every_endpoint()
+    {
+        Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:" })
+        {
+            Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Bad_request_gets_its_documented_answer_and_changes_no_store(string name)
+    {
+        var (send, status, code, field) = Cases[name];
+        var before = await SnapshotAsync();
+
+        var answer = await send(world);
+        var after = await SnapshotAsync();
+
+        Assert.Equal(status, answer.Status);
+        Assert.Equal(code, status == StatusCodes.Status200OK ? answer.Reason : answer.Error);
+        if (status != StatusCodes.Status200OK)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(answer.Body.GetProperty("message").GetString()));
+        }
+
+        if (field is not null)
+        {
+            Assert.Equal(field, answer.Body.GetProperty("field").GetString());
+        }
+
+        Assert.Equal(before, after);
+    }
+
+    /// <summary>What a bad request must not change: sessions, invoices, claims, orders, queued messages.</summary>
+    private async Task<string> SnapshotAsync()
+    {
+        var harness = world.Harness;
+        var sessions = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var sessionRows = new List<string>();
+        foreach (var user in new[] { World.Owner, "bad-user", "u1", "intruder" })
+        {
+            await foreach (var row in sessions.QueryAsync<TableEntity>(e => e.GetString("UserId") == user))
+            {
+                sessionRows.Add($"{row.PartitionKey}:{row.GetString("Status")}:{row.GetInt32("Version")}");
+            }
+        }
+
+        var claims = harness.Get<IProcessedInvoiceStore>();
+        var claimStates = new List<string>();
+        foreach (var invoice in new[] { world.UnpaidInvoice, world.PaidInvoice, world.ProcessedInvoice })
+        {
+            claimStates.Add((await claims.GetAsync(invoice, default))?.State.ToString() ?? "none");
+        }
+
+        var orders = await harness.Get<IOrderStore>().ListForUserAsync(World.Owner, default);
+        return string.Join('|',
+            string.Join(',', sessionRows.Order()),
+            string.Join(',', claimStates),
+            orders.Count,
+            harness.Sandbox.State.Invoices.Count,
+            await harness.QueuedOrderMessagesAsync());
+    }
+
+    private static Task<Answer> Seed(World world, string body, string userId) =>
+        Invoke(world, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", body, bearer: TestJwt.For(userId)));
+
+    private static Task<Answer> Webhook(World world, string query, string? body = null) =>
+        Invoke(world, f => f.Function<WebhookFunctions>().QPayWebhook, body is null ? HttpRequests.Get(query) : HttpRequests.Raw("POST", body, query: query));
+
+    private static Task<Answer> Invoke(World world, Func<PaymentsHarness, Func<HttpRequest, CancellationToken, Task<Microsoft.AspNetCore.Mvc.IActionResult>>> function, HttpRequest request) =>
+        PaymentsHarness.InvokeAsync(function(world.Harness), request);
+
+    private static string UnsignedJwt(string userId)
+    {
+        static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        return $"{Part("""{"alg":"none","typ":"JWT"}""")}.{Part($$$"""{"sub":"{{{userId}}}","iss":"{{{TestJwt.LocalIssuer}}}","aud":"{{{TestJwt.LocalAudience}}}","exp":{{{exp}}}}""")}.";
+    }
+}
