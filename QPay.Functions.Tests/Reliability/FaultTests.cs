@@ -54,6 +54,28 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_redis_copy_cached_before_an_outage_is_not_trusted_after_it()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["REDIS_DATABASE_URI"] = redis.Uri });
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-fault-stale");
+        Assert.Equal("PENDING", await StatusOf(harness, "user-fault-stale", sessionId));
+
+        // Redis stops answering (its data survives); a change lands in Table Storage meanwhile,
+        // and its Redis refresh is lost.
+        var database = await harness.Get<QPay.Functions.Storage.RedisConnection>().GetDatabaseAsync();
+        await database.ExecuteAsync("CLIENT", "PAUSE", "3000", "ALL");
+        var duringOutage = await StatusOf(harness, "user-fault-stale", sessionId);
+        await harness.Get<ISessionStore>().UpdateAsync(sessionId, s => s with { Status = SessionStatus.Paid, PaidMnt = s.ExpectedMnt }, default);
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        var afterOutage = await StatusOf(harness, "user-fault-stale", sessionId);
+
+        Assert.True(harness.Get<QPay.Functions.Storage.RedisConnection>().LastRecoveredAt is not null);
+        Assert.Equal("PENDING", duringOutage); // read from Table: the change had not happened yet
+        Assert.Equal("PAID", afterOutage);     // not the PENDING copy still in Redis
+    }
+
+    [Fact]
     public async Task Qpay_answering_500_at_verification_is_completed_by_the_reconciler()
     {
         await using var harness = await PaymentsHarness.StartAsync(services: FastRecovery);
