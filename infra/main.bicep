@@ -92,6 +92,11 @@ param paymentSessionTtlSec int = 600
 @description('Status polls per user per minute across instances (STATUS_RATE_LIMIT_PER_MINUTE).')
 param statusRateLimitPerMinute int = 120
 
+@minValue(1)
+@maxValue(10000)
+@description('New payment sessions per user per minute across instances (SEED_SESSION_RATE_LIMIT_PER_MINUTE).')
+param seedSessionRateLimitPerMinute int = 10
+
 @description('Log every webhook pipeline step (INTERNAL_WEBHOOK_DEBUG).')
 param internalWebhookDebug bool = false
 
@@ -273,6 +278,7 @@ module functionApp 'modules/functionapp.bicep' = {
       qpayTotalTimeoutSec: qpayTotalTimeoutSec
       paymentSessionTtlSec: paymentSessionTtlSec
       statusRateLimitPerMinute: statusRateLimitPerMinute
+      seedSessionRateLimitPerMinute: seedSessionRateLimitPerMinute
       internalWebhookDebug: internalWebhookDebug
       authJwtAuthority: authJwtAuthority
       authJwtAudience: authJwtAudience

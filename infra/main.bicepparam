@@ -40,6 +40,8 @@ param qpayAttemptTimeoutSec = int(readEnvironmentVariable('QPAY_ATTEMPT_TIMEOUT_
 param qpayTotalTimeoutSec = int(readEnvironmentVariable('QPAY_TOTAL_TIMEOUT_SEC', '30'))
 param paymentSessionTtlSec = int(readEnvironmentVariable('PAYMENT_SESSION_TTL_SEC', '600'))
 param statusRateLimitPerMinute = int(readEnvironmentVariable('STATUS_RATE_LIMIT_PER_MINUTE', '120'))
+// New payment sessions per user per minute (each creates a QPay invoice).
+param seedSessionRateLimitPerMinute = int(readEnvironmentVariable('SEED_SESSION_RATE_LIMIT_PER_MINUTE', '10'))
 param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBUG', 'false'))
 
 // ---------------------------------------------------------------- user JWTs: an OIDC authority (production) or an HS256 secret

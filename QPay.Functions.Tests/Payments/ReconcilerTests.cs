@@ -17,6 +17,7 @@ public sealed class ReconcilerTests
     private static readonly Action<IServiceCollection> ImmediateSchedule = s => s.PostConfigure<PaymentOptions>(o =>
     {
         o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero];
+        o.ReconcileFailureBackoff = TimeSpan.Zero;
         o.StuckClaimAfter = TimeSpan.Zero;
     });
 
@@ -43,7 +44,7 @@ public sealed class ReconcilerTests
     public async Task An_unpaid_session_is_checked_a_bounded_number_of_times_then_left_alone()
     {
         await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
-        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-rc-2");
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-2");
         var reconciler = harness.Get<PaymentReconciler>();
 
         var runs = new List<ReconcileSummary>();
@@ -56,6 +57,133 @@ public sealed class ReconcilerTests
         Assert.Equal([1, 1, 1, 0, 0, 0], runs.Select(r => r.Checked));
         Assert.Equal(1, runs.Sum(r => r.Expired));
         Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Equal(QPay.Sandbox.SandboxInvoiceStatus.Canceled, harness.Sandbox.State.FindInvoice(invoiceId)!.Status);
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileGaveUp" && r.Message.Contains("NOT_PAID") && r.Message.Contains("cancelled"));
+    }
+
+    [Fact]
+    public async Task A_payment_made_after_the_last_check_is_found_when_the_invoice_is_cancelled()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-late");
+        var reconciler = harness.Get<PaymentReconciler>();
+        for (var i = 0; i < 3; i++)
+        {
+            await reconciler.RunAsync(default); // three answered checks: NOT_PAID
+        }
+
+        await harness.PayAsync(invoiceId); // paid late, its callback lost
+        var giveUp = await reconciler.RunAsync(default);
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.Equal(1, giveUp.Recovered);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task Checks_qpay_does_not_answer_never_use_up_the_schedule()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-outage");
+        var paymentId = await harness.PayAsync(invoiceId);
+        // the callback and five reconciler runs, four attempts each (one call and three retries)
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 24 });
+
+        var callback = await harness.CallbackAsync(invoiceId, paymentId);
+        for (var i = 0; i < 5; i++)
+        {
+            await harness.Get<PaymentReconciler>().RunAsync(default);
+        }
+
+        var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+        var recovered = await harness.Get<PaymentReconciler>().RunAsync(default); // QPay answers again
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.Equal("VERIFICATION_FAILED", callback.Reason);
+        Assert.Equal(0, entry.Checks);
+        Assert.Equal(5, entry.Failures);
+        Assert.Equal(1, recovered.Recovered);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_claim_whose_session_never_became_paid_is_finished_by_the_reconciler()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-died");
+        // The process died right after inserting the claim: no message, session still PENDING.
+        await harness.Get<IProcessedInvoiceStore>().TryClaimAsync(new ProcessedInvoice
+        {
+            InvoiceId = invoiceId,
+            SessionId = sessionId,
+            ClaimId = "claim-of-a-dead-process",
+            State = ClaimState.Verified,
+            PaidMnt = Carts.TwoSellersMnt,
+            PaymentIds = ["p1"],
+            OrderIds = QPay.Functions.Payments.Orders.OrderIds.For(invoiceId, ["shop-a", "shop-b"]),
+            VerifiedAt = DateTimeOffset.UtcNow.AddMinutes(-10),
+            EnqueuedAt = DateTimeOffset.UtcNow.AddMinutes(-10),
+        }, default);
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.Equal(1, summary.Requeued);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+    }
+
+    [Fact]
+    public async Task One_entry_failing_does_not_stop_the_run_and_is_tried_again_later()
+    {
+        var poisoned = new HashSet<string>();
+        await using var harness = await PaymentsHarness.StartAsync(services: s =>
+        {
+            ImmediateSchedule(s);
+            s.AddSingleton<ISessionStore>(sp => new ThrowingSessionStore(ActivatorUtilities.CreateInstance<SessionTableStore>(sp), poisoned));
+        });
+        var (broken, _) = await harness.SeedTwoSellerSessionAsync("user-rc-broken");
+        var (_, fine) = await harness.SeedTwoSellerSessionAsync("user-rc-broken");
+        await harness.PayAsync(fine);
+        poisoned.Add(broken);
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+
+        Assert.Equal(1, summary.Failed);
+        Assert.Equal(1, summary.Recovered);
+        var retry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddMinutes(10), 10, default), e => e.SessionId == broken);
+        Assert.True(retry.NextCheckAt > DateTimeOffset.UtcNow);
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileEntryFailed" && r.Message.Contains(broken));
+    }
+
+    [Fact]
+    public async Task A_run_stops_at_its_time_budget_and_leaves_the_rest_for_the_next()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s =>
+        {
+            ImmediateSchedule(s);
+            s.PostConfigure<PaymentOptions>(o => o.ReconcileRunBudget = TimeSpan.Zero);
+        });
+        await harness.SeedTwoSellerSessionAsync("user-rc-budget");
+        await harness.SeedTwoSellerSessionAsync("user-rc-budget");
+
+        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+
+        Assert.Equal(2, summary.Deferred);
+        Assert.Equal(0, summary.Checked);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
+    }
+
+    private sealed class ThrowingSessionStore(ISessionStore inner, HashSet<string> poisoned) : ISessionStore
+    {
+        public Task CreateAsync(PaymentSession session, CancellationToken cancellationToken) => inner.CreateAsync(session, cancellationToken);
+
+        public Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken) =>
+            poisoned.Contains(sessionId) ? throw new InvalidOperationException("a corrupt row") : inner.GetAsync(sessionId, cancellationToken);
+
+        public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken) =>
+            inner.UpdateAsync(sessionId, change, cancellationToken);
     }
 
     [Fact]

@@ -226,6 +226,27 @@ public sealed class SeedSessionTests(SeedSessionTests.Fixture fixture) : IClassF
     }
 }
 
+/// <summary>New sessions are limited per user: each one costs a QPay invoice.</summary>
+public sealed class SeedSessionRateLimitTests
+{
+    [Fact]
+    public async Task Past_the_per_user_limit_seeding_is_429_with_retry_after_and_creates_no_invoice()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["SEED_SESSION_RATE_LIMIT_PER_MINUTE"] = "2" });
+        var user = "user-seed-rl-" + Guid.NewGuid().ToString("N")[..8];
+
+        var first = await harness.SeedAsync(user, Carts.TwoSellers);
+        var second = await harness.SeedAsync(user, Carts.TwoSellers);
+        var third = await harness.SeedAsync(user, Carts.TwoSellers);
+        var otherUser = await harness.SeedAsync(user + "-b", Carts.TwoSellers);
+
+        Assert.Equal([200, 200, 429, 200], new[] { first.Status, second.Status, third.Status, otherUser.Status });
+        Assert.Equal("RATE_LIMITED", third.Error);
+        Assert.True(int.Parse(third.Headers.RetryAfter.ToString()) >= 1);
+        Assert.Equal(3, harness.Sandbox.State.Invoices.Count);
+    }
+}
+
 /// <summary>Seeding with Redis unreachable: a private harness, since its Redis is a dead port.</summary>
 public sealed class SeedSessionWithoutRedisTests
 {

@@ -97,7 +97,7 @@ public sealed class StatusTests
     {
         await using var harness = await PaymentsHarness.StartAsync(
             settings: new Dictionary<string, string?> { ["STATUS_RATE_LIMIT_PER_MINUTE"] = "3" },
-            services: s => s.PostConfigure<PaymentOptions>(o => o.StatusRateLimitWindow = TimeSpan.FromSeconds(2)));
+            services: s => s.PostConfigure<PaymentOptions>(o => o.RateLimitWindow = TimeSpan.FromSeconds(2)));
         var user = "user-st-3-" + Guid.NewGuid().ToString("N")[..8]; // the window lives in the shared Redis
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
 

@@ -385,6 +385,123 @@ public sealed class WebhookTests
         Assert.Empty(await OrdersOf(harness, "user-wh-19", sessionId));
     }
 
+    [Fact]
+    public async Task A_cancelled_enqueue_after_the_claim_still_answers_processed_and_ends_in_orders()
+    {
+        var calls = 0;
+        await using var harness = await PaymentsHarness.StartAsync(services: s =>
+        {
+            s.PostConfigure<PaymentOptions>(o => o.StuckClaimAfter = TimeSpan.Zero);
+            s.AddSingleton<IOrderQueue>(sp => new CancellingQueue(ActivatorUtilities.CreateInstance<StorageOrderQueue>(sp), () => Interlocked.Increment(ref calls) == 1));
+        });
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-cancel");
+        var paymentId = await harness.PayAsync(invoiceId);
+
+        var callback = await harness.CallbackAsync(invoiceId, paymentId);
+        var afterCallback = await harness.Get<ISessionStore>().GetAsync(sessionId, default);
+        var duplicate = await harness.CallbackAsync(invoiceId, paymentId);
+        await harness.ProcessOrderQueueAsync();
+
+        Assert.True(callback.Body.GetProperty("processed").GetBoolean());
+        Assert.Equal(SessionStatus.Paid, afterCallback!.Status);
+        Assert.Equal("DUPLICATE", duplicate.Reason);
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_storage_failure_is_answered_200_verification_failed_not_500()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s =>
+            s.AddSingleton<IProcessedInvoiceStore>(new UnavailableClaimStore()));
+        var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-storage");
+        var paymentId = await harness.PayAsync(invoiceId);
+
+        var answer = await harness.CallbackAsync(invoiceId, paymentId, acceptJson: false);
+
+        Assert.Equal(StatusCodes.Status200OK, answer.Status);
+        Assert.Equal("SUCCESS", answer.Text);
+        Assert.Equal("VERIFICATION_FAILED", answer.Headers[WebhookFunctions.ReasonHeader].ToString());
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "WebhookFailed" && r.Level == LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task A_message_redelivered_after_the_orders_exist_does_not_rewrite_them()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-late");
+        await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
+        await harness.ProcessOrderQueueAsync();
+        var orders = await harness.Get<StorageClients>().GetTableAsync(StorageNames.OrdersTable, default);
+        var order = (await OrdersOf(harness, "user-wh-late", sessionId))[0];
+        var row = (await orders.GetEntityAsync<Azure.Data.Tables.TableEntity>("user-wh-late", order.OrderId)).Value;
+        row["FulfilmentStatus"] = "SHIPPED"; // another system moved the order on
+        await orders.UpdateEntityAsync(row, row.ETag);
+
+        await harness.Function<OrderCreationFunction>().CreateOrders(
+            PaymentsHarness.Message($$"""{"sessionId":"{{sessionId}}","invoiceId":"{{invoiceId}}"}""", dequeueCount: 1), default);
+
+        var after = (await orders.GetEntityAsync<Azure.Data.Tables.TableEntity>("user-wh-late", order.OrderId)).Value;
+        Assert.Equal("SHIPPED", after.GetString("FulfilmentStatus"));
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task Our_own_claim_insert_retried_after_a_lost_reply_still_counts_as_ours()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var claims = harness.Get<IProcessedInvoiceStore>();
+        var invoiceId = "inv-" + Guid.NewGuid().ToString("N");
+        ProcessedInvoice Claim(string claimId) => new()
+        {
+            InvoiceId = invoiceId,
+            SessionId = "s1",
+            ClaimId = claimId,
+            State = ClaimState.Verified,
+            PaidMnt = 1,
+            PaymentIds = [],
+            OrderIds = [],
+            VerifiedAt = DateTimeOffset.UtcNow,
+        };
+
+        Assert.True(await claims.TryClaimAsync(Claim("mine"), default));
+        Assert.True(await claims.TryClaimAsync(Claim("mine"), default)); // the SDK's retry of the same insert: 409, ours
+        Assert.False(await claims.TryClaimAsync(Claim("theirs"), default));
+    }
+
+    [Fact]
+    public async Task A_cache_miss_read_racing_a_status_change_never_leaves_the_older_status_in_redis()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-race");
+        var paymentId = await harness.PayAsync(invoiceId);
+        var cache = harness.Get<ISessionCache>();
+        await cache.RemoveAsync(sessionId);                                                // evicted
+        var staleRead = await harness.Get<ISessionStore>().GetAsync(sessionId, default);   // a poll reads v1 from Table...
+
+        await harness.CallbackAsync(invoiceId, paymentId);                                  // ...the webhook stores v2 PAID...
+        await cache.StoreAsync(staleRead!);                                                 // ...then the poll caches its v1
+
+        Assert.Equal(SessionStatus.Paid, (await cache.GetAsync(sessionId))!.Status);
+    }
+
+    private sealed class CancellingQueue(IOrderQueue inner, Func<bool> cancel) : IOrderQueue
+    {
+        public Task EnqueueAsync(OrderCreationMessage message, CancellationToken cancellationToken) =>
+            cancel() ? throw new OperationCanceledException("the host is shutting down") : inner.EnqueueAsync(message, cancellationToken);
+    }
+
+    private sealed class UnavailableClaimStore : IProcessedInvoiceStore
+    {
+        public Task<ProcessedInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken) =>
+            throw new Azure.RequestFailedException(503, "Table Storage is unavailable");
+
+        public Task<bool> TryClaimAsync(ProcessedInvoice claim, CancellationToken cancellationToken) =>
+            throw new Azure.RequestFailedException(503, "Table Storage is unavailable");
+
+        public Task<bool> TryUpdateAsync(string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken) =>
+            throw new Azure.RequestFailedException(503, "Table Storage is unavailable");
+    }
+
     private static async Task<List<Order>> OrdersOf(PaymentsHarness harness, string userId, string sessionId) =>
         (await harness.Get<IOrderStore>().ListForUserAsync(userId, default)).Where(o => o.SessionId == sessionId).OrderBy(o => o.ShopId).ToList();
 

@@ -62,6 +62,24 @@ public sealed class QPayClientSandboxTests
     }
 
     [Fact]
+    public async Task A_slow_login_is_still_made_once_for_two_instances()
+    {
+        var tokenKey = "test:qpay:token:" + Guid.NewGuid().ToString("N");
+        await using var first = await PaymentsHarness.StartAsync(tokenCacheKey: tokenKey);
+        using var second = TestApp.Build(
+            new Dictionary<string, string?> { ["QPAY_BASE_URL"] = first.Sandbox.BaseUrl.ToString().TrimEnd('/') },
+            s => s.PostConfigure<QPayOptions>(o => o.TokenCacheKey = tokenKey));
+        first.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.Token, DelayMs = 6_000, Count = 2 }); // past the old 5 s wait
+
+        var a = first.Get<IQPayClient>().CheckInvoicePaymentsAsync("no-such-invoice", default);
+        await Task.Delay(300);
+        var b = second.Services.GetRequiredService<IQPayClient>().CheckInvoicePaymentsAsync("no-such-invoice", default);
+        await Task.WhenAll(a.ContinueWith(_ => { }), b.ContinueWith(_ => { }));
+
+        Assert.Equal(1, first.QPayCalls(EndpointKeys.Token));
+    }
+
+    [Fact]
     public async Task Near_expiry_the_refresh_token_is_used_and_after_its_expiry_a_login()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

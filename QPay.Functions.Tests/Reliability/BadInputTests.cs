@@ -68,6 +68,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["seed: quantity is a string"] = (w => Seed(w, Cart.Replace("\"quantity\":1", "\"quantity\":\"1\""), "bad-user"), 400, "MALFORMED_JSON", "cart[0].quantity"),
         ["seed: totalAmount is a string"] = (w => Seed(w, Cart.Replace("\"totalAmount\":5", "\"totalAmount\":\"5\""), "bad-user"), 400, "MALFORMED_JSON", "totalAmount"),
         ["seed: price beyond decimal"] = (w => Seed(w, Cart.Replace("\"sale_price\":5", "\"sale_price\":1e40"), "bad-user"), 400, "MALFORMED_JSON", "cart[0].sale_price"),
+        ["seed: form post instead of JSON"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, FormPost(Cart, TestJwt.For("bad-user"))), 415, "UNSUPPORTED_MEDIA_TYPE", null),
         ["seed: 70 KB body"] = (w => Seed(w, $$"""{"pad":"{{new string('x', 70_000)}}"}""", "bad-user"), 413, "BODY_TOO_LARGE", null),
         ["seed: nested 100 deep"] = (w => Seed(w, new string('[', 100) + new string(']', 100), "bad-user"), 400, "MALFORMED_JSON", null),
         ["seed: nested objects in a line"] = (w => Seed(w, Cart.Replace("\"productId\":\"p1\"", "\"productId\":{\"a\":{\"b\":{\"c\":1}}}"), "bad-user"), 400, "MALFORMED_JSON", "cart[0].productId"),
@@ -201,6 +202,13 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> Invoke(World world, Func<PaymentsHarness, Func<HttpRequest, CancellationToken, Task<Microsoft.AspNetCore.Mvc.IActionResult>>> function, HttpRequest request) =>
         PaymentsHarness.InvokeAsync(function(world.Harness), request);
+
+    private static HttpRequest FormPost(string body, string jwt)
+    {
+        var request = HttpRequests.Raw("POST", body, bearer: jwt);
+        request.ContentType = "application/x-www-form-urlencoded";
+        return request;
+    }
 
     private static string UnsignedJwt(string userId)
     {

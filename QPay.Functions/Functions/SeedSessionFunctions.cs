@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Security;
 
@@ -16,6 +17,7 @@ namespace QPay.Functions.Functions;
 public sealed class SeedSessionFunctions(
     SeedSessionService sessions,
     IUserAuthenticator authenticator,
+    IUserRateLimiter rateLimiter,
     IOptions<PaymentOptions> options)
 {
     [Function(nameof(SeedSession))]
@@ -30,7 +32,7 @@ public sealed class SeedSessionFunctions(
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, SessionJsonContext.Default.SeedSessionRequest, cancellationToken);
-        return error ?? await CreateAsync(caller.UserId!, body!, "public", fieldPrefix: null, cancellationToken);
+        return error ?? await CreateAsync(request, caller.UserId!, body!, "public", fieldPrefix: null, cancellationToken);
     }
 
     [Function(nameof(InternalSeedSession))]
@@ -59,14 +61,21 @@ public sealed class SeedSessionFunctions(
             return ApiError.BadRequest($"sessionData.userId is required and must be {Identifiers.Rule}.", "sessionData.userId");
         }
 
-        return await CreateAsync(data.UserId!, data.ToRequest(), "internal", fieldPrefix: "sessionData.", cancellationToken);
+        return await CreateAsync(request, data.UserId!, data.ToRequest(), "internal", fieldPrefix: "sessionData.", cancellationToken);
     }
 
-    private async Task<IActionResult> CreateAsync(string userId, SeedSessionRequest body, string origin, string? fieldPrefix, CancellationToken cancellationToken)
+    private async Task<IActionResult> CreateAsync(HttpRequest request, string userId, SeedSessionRequest body, string origin, string? fieldPrefix, CancellationToken cancellationToken)
     {
         if (CheckoutValidator.Validate(body, out var checkout) is { } problem)
         {
             return ApiError.BadRequest(fieldPrefix + problem.Message, fieldPrefix + problem.Field);
+        }
+
+        // Every session costs a QPay invoice (and later a few checks): QPay blocks abusive merchants.
+        var decision = await rateLimiter.AcquireAsync(UserRateLimit.Seed, userId, cancellationToken);
+        if (!decision.Allowed)
+        {
+            return ApiError.TooManyRequests(request, decision, "new payment sessions");
         }
 
         var result = await sessions.CreateAsync(userId, checkout!, origin, cancellationToken);

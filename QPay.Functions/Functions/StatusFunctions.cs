@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using QPay.Functions.Functions.Http;
+using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Status;
 using QPay.Functions.Security;
 
@@ -12,7 +13,7 @@ namespace QPay.Functions.Functions;
 /// (function key + <c>x-internal-request: true</c>, the user named in the query). Rate-limited per
 /// user; reads only.
 /// </summary>
-public sealed class StatusFunctions(PaymentStatusService statuses, IStatusRateLimiter rateLimiter, IUserAuthenticator authenticator)
+public sealed class StatusFunctions(PaymentStatusService statuses, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
 {
     [Function(nameof(PaymentStatus))]
     public async Task<IActionResult> PaymentStatus(
@@ -49,12 +50,10 @@ public sealed class StatusFunctions(PaymentStatusService statuses, IStatusRateLi
             return ApiError.BadRequest("sessionId is required.", "sessionId");
         }
 
-        var decision = await rateLimiter.AcquireAsync($"{origin}:{userId}", cancellationToken);
+        var decision = await rateLimiter.AcquireAsync(UserRateLimit.Status, $"{origin}:{userId}", cancellationToken);
         if (!decision.Allowed)
         {
-            var seconds = (int)Math.Ceiling(decision.RetryAfter.TotalSeconds);
-            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiError.Result(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", $"Too many status requests; retry after {seconds} s.");
+            return ApiError.TooManyRequests(request, decision, "status requests");
         }
 
         var status = Identifiers.IsValid(sessionId) ? await statuses.GetAsync(sessionId, userId, cancellationToken) : null;

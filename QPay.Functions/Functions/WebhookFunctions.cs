@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments.Webhooks;
 
@@ -12,7 +13,7 @@ namespace QPay.Functions.Functions;
 /// internal twin. Every outcome is HTTP 200 with a reason; QPay's own GET is answered with the
 /// plain text <c>SUCCESS</c> it asks for, the reason in <c>X-Webhook-Reason</c>.
 /// </summary>
-public sealed class WebhookFunctions(WebhookProcessor processor)
+public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<WebhookFunctions> logger)
 {
     public const string ReasonHeader = "X-Webhook-Reason";
 
@@ -22,7 +23,7 @@ public sealed class WebhookFunctions(WebhookProcessor processor)
         CancellationToken cancellationToken)
     {
         var hint = await WebhookHint.ReadAsync(request, cancellationToken);
-        var outcome = await processor.HandleAsync(
+        var outcome = await HandleAsync(
             new WebhookRequest(
                 request.Query["sessionId"].FirstOrDefault(),
                 request.Query["token"].FirstOrDefault(),
@@ -53,10 +54,27 @@ public sealed class WebhookFunctions(WebhookProcessor processor)
         }
 
         var hint = await WebhookHint.ReadAsync(request, cancellationToken);
-        var outcome = await processor.HandleAsync(
+        var outcome = await HandleAsync(
             new WebhookRequest(request.Query["sessionId"].FirstOrDefault(), null, TokenRequired: false, hint.InvoiceId, null),
             cancellationToken);
         return new OkObjectResult(new InternalWebhookResponse(true, outcome.Processed, outcome.Reason?.ToApi(), outcome.OrderIds));
+    }
+
+    /// <summary>
+    /// Webhooks always answer 200 with a reason: an unexpected failure (storage down, say) is
+    /// VERIFICATION_FAILED, retried by a later callback or the reconciler, never a 500.
+    /// </summary>
+    private async Task<WebhookOutcome> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await processor.HandleAsync(request, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.WebhookFailed(logger, exception);
+            return WebhookOutcome.Rejected(WebhookReason.VerificationFailed, null);
+        }
     }
 
     private static bool AcceptsJson(HttpRequest request) =>

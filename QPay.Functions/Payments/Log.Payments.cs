@@ -24,8 +24,8 @@ internal static partial class Log
         Message = "Could not verify session {SessionId} invoice {InvoiceId} with QPay ({ErrorCode}); a later callback or the reconciler retries")]
     public static partial void VerificationFailed(ILogger logger, string sessionId, string invoiceId, string errorCode);
 
-    [LoggerMessage(EventId = 5013, EventName = "AmountMismatch", Level = LogLevel.Warning,
-        Message = "Session {SessionId} invoice {InvoiceId}: QPay reports {PaidMnt} MNT paid, {ExpectedMnt} MNT expected")]
+    [LoggerMessage(EventId = 5013, EventName = "AmountMismatch", Level = LogLevel.Error,
+        Message = "Session {SessionId} invoice {InvoiceId}: QPay reports {PaidMnt} MNT paid, {ExpectedMnt} MNT expected; nothing is claimed or ordered (a payment completing the amount is still processed; an overpayment needs a refund)")]
     public static partial void AmountMismatch(ILogger logger, string sessionId, string invoiceId, decimal paidMnt, decimal expectedMnt);
 
     [LoggerMessage(EventId = 5014, EventName = "PaymentVerified", Level = LogLevel.Information,
@@ -65,18 +65,30 @@ internal static partial class Log
     public static partial void RateLimitBackOnRedis(ILogger logger);
 
     [LoggerMessage(EventId = 5040, EventName = "ReconcileSummary", Level = LogLevel.Information,
-        Message = "Reconciler run: checked {Checked}, recovered {Recovered}, re-enqueued {Requeued}, expired {Expired}, removed {Removed}")]
-    public static partial void ReconcileSummary(ILogger logger, int @checked, int recovered, int requeued, int expired, int removed);
+        Message = "Reconciler run: checked {Checked}, recovered {Recovered}, re-enqueued {Requeued}, expired {Expired}, removed {Removed}, failed {Failed}, deferred {Deferred}")]
+    public static partial void ReconcileSummary(ILogger logger, int @checked, int recovered, int requeued, int expired, int removed, int failed, int deferred);
 
     [LoggerMessage(EventId = 5041, EventName = "ReconcileRecovered", Level = LogLevel.Warning,
         Message = "Reconciler found session {SessionId} invoice {InvoiceId} paid without a processed callback; orders queued")]
     public static partial void ReconcileRecovered(ILogger logger, string sessionId, string invoiceId);
 
-    [LoggerMessage(EventId = 5042, EventName = "ReconcileGaveUp", Level = LogLevel.Information,
-        Message = "Reconciler stops checking session {SessionId} invoice {InvoiceId} after {Checks} checks: still not paid")]
-    public static partial void ReconcileGaveUp(ILogger logger, string sessionId, string? invoiceId, int checks);
+    [LoggerMessage(EventId = 5042, EventName = "ReconcileGaveUp", Level = LogLevel.Warning,
+        Message = "Reconciler stops following session {SessionId} invoice {InvoiceId} after {Checks} answered checks (last: {LastOutcome}): {Action}")]
+    public static partial void ReconcileGaveUp(ILogger logger, string sessionId, string invoiceId, int checks, string lastOutcome, string action);
+
+    [LoggerMessage(EventId = 5044, EventName = "ReconcileEntryFailed", Level = LogLevel.Error,
+        Message = "Reconciler could not handle session {SessionId}; it is tried again in a few minutes")]
+    public static partial void ReconcileEntryFailed(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(EventId = 5043, EventName = "ReconcileNeedsAttention", Level = LogLevel.Error,
         Message = "Session {SessionId} invoice {InvoiceId} is paid but its orders failed after {Requeues} re-enqueues; see the poison queue")]
     public static partial void ReconcileNeedsAttention(ILogger logger, string sessionId, string invoiceId, int requeues);
+
+    [LoggerMessage(EventId = 5018, EventName = "MarkPaidFailed", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId} is claimed but could not be marked PAID; order creation will mark it PROCESSED")]
+    public static partial void MarkPaidFailed(ILogger logger, Exception exception, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5019, EventName = "WebhookFailed", Level = LogLevel.Error,
+        Message = "Webhook failed unexpectedly; answered VERIFICATION_FAILED (a later callback or the reconciler retries)")]
+    public static partial void WebhookFailed(ILogger logger, Exception exception);
 }

@@ -22,14 +22,18 @@ public sealed class PaymentOptions
     [ConfigurationKeyName("STATUS_RATE_LIMIT_PER_MINUTE")]
     public int StatusRateLimitPerMinute { get; set; } = 120;
 
+    /// <summary>New payment sessions per user per minute, across all instances (each creates a QPay invoice).</summary>
+    [ConfigurationKeyName("SEED_SESSION_RATE_LIMIT_PER_MINUTE")]
+    public int SeedRateLimitPerMinute { get; set; } = 10;
+
     /// <summary>Logs every webhook pipeline step with session and invoice ids.</summary>
     [ConfigurationKeyName("INTERNAL_WEBHOOK_DEBUG")]
     public bool WebhookDebug { get; set; }
 
     public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
 
-    /// <summary>The window of <see cref="StatusRateLimitPerMinute"/>: a minute (tests shorten it).</summary>
-    public TimeSpan StatusRateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>The window of the per-minute rate limits: a minute (tests shorten it).</summary>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The queue order creation is handed to (the trigger listens on the default; tests isolate themselves with another).</summary>
     public string OrderCreationQueue { get; set; } = Storage.StorageNames.OrderCreationQueue;
@@ -46,6 +50,12 @@ public sealed class PaymentOptions
     /// </summary>
     public IReadOnlyList<TimeSpan> ReconcileSchedule { get; set; } =
         [TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
+
+    /// <summary>First wait after a reconciler check QPay did not answer; it doubles per failure, up to an hour.</summary>
+    public TimeSpan ReconcileFailureBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one reconciler run may take; what is left waits for the next run (functionTimeout is 5 min).</summary>
+    public TimeSpan ReconcileRunBudget { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
@@ -70,5 +80,6 @@ internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions
 
         InRange("PAYMENT_SESSION_TTL_SEC", options.SessionTtlSeconds, 60, 7 * 24 * 3600, errors);
         InRange("STATUS_RATE_LIMIT_PER_MINUTE", options.StatusRateLimitPerMinute, 1, 100_000, errors);
+        InRange("SEED_SESSION_RATE_LIMIT_PER_MINUTE", options.SeedRateLimitPerMinute, 1, 10_000, errors);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
@@ -31,7 +32,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<WebhookProcessor>();
 
         services.AddSingleton<PaymentStatusService>();
-        services.AddSingleton<IStatusRateLimiter, StatusRateLimiter>();
+        services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
         services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
         services.AddSingleton<PaymentReconciler>();

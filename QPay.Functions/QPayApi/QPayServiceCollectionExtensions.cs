@@ -22,11 +22,12 @@ public static class QPayServiceCollectionExtensions
         services.AddSingleton<IQPayTokenProvider>(sp => sp.GetRequiredService<QPayTokenCache>());
         services.AddTransient<QPayAuthHandler>();
 
-        // Order matters: the resilience handler is outermost, so every retry attempt goes
-        // through the token handler (and its single 401 renewal) again.
+        // Order matters: the token handler is outermost, so getting or renewing a token (which has
+        // its own client, timeouts and retries) never eats the call's attempt budget, and a 401
+        // renewal resends the call through the whole resilience pipeline once.
         var api = services.AddHttpClient<IQPayClient, QPayClient>(ConfigureClient);
-        api.AddResilienceHandler("qpay-api", ConfigureResilience);
         api.AddHttpMessageHandler<QPayAuthHandler>();
+        api.AddResilienceHandler("qpay-api", ConfigureResilience);
         return services;
     }
 

@@ -9,6 +9,10 @@ public sealed record QPayToken(
     [property: JsonPropertyName("expiresAt")] DateTimeOffset ExpiresAt,
     [property: JsonPropertyName("refreshExpiresAt")] DateTimeOffset RefreshExpiresAt)
 {
+    /// <summary>For the Redis write script, which compares expiries without parsing dates.</summary>
+    [JsonPropertyName("expiresAtUnix")]
+    public long ExpiresAtUnix => ExpiresAt.ToUnixTimeSeconds();
+
     /// <summary>Usable for calls: not rejected, and not within <paramref name="margin"/> of expiry.</summary>
     public bool IsFresh(DateTimeOffset now, TimeSpan margin, string? rejected = null) =>
         now < ExpiresAt - margin && !string.Equals(AccessToken, rejected, StringComparison.Ordinal);

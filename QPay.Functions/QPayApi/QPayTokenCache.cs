@@ -23,7 +23,8 @@ internal interface IQPayTokenProvider
 /// the Redis entry lives until QPay's expiry (minus a few seconds), so its refresh token is still
 /// there when renewal starts.</item>
 /// <item>Renewal is single-flight: one caller per process (a semaphore) and one instance per fleet
-/// (a short Redis lock); the others wait for the winner's token in Redis.</item>
+/// (a Redis lock leased for longer than a renewal can take); the others wait for the winner's token
+/// in Redis, or take the lock once it is free. A token never overwrites one that expires later.</item>
 /// <item>The refresh token is used while valid; a full login (Basic) otherwise, and always after
 /// QPay rejected a token (a revoked session's refresh token is not trusted).</item>
 /// <item>With Redis down, the process copy and the semaphore carry on alone.</item>
@@ -36,14 +37,28 @@ internal sealed class QPayTokenCache(
     TimeProvider clock,
     ILogger<QPayTokenCache> logger) : IQPayTokenProvider, IDisposable
 {
-    private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LockPoll = TimeSpan.FromMilliseconds(50);
+
+    // Writes the shared token unless the cached one expires later (a slow renewal finishing last
+    // must not put an older token back).
+    private static readonly LuaScript WriteIfNewer = LuaScript.Prepare("""
+        local current = redis.call('GET', @key)
+        if current then
+            local expires = tonumber(string.match(current, '"expiresAtUnix":(%d+)'))
+            if expires and expires > tonumber(@expiresAtUnix) then return 0 end
+        end
+        redis.call('SET', @key, @value, 'PX', @ttl)
+        return 1
+        """);
 
     private readonly SemaphoreSlim _renewal = new(1, 1);
     private readonly string _key = options.Value.TokenCacheKey;
     private readonly string _lockKey = options.Value.TokenCacheKey + ":lock";
     private readonly TimeSpan _margin = options.Value.TokenRenewalMargin;
+
+    // Longer than a whole renewal (the auth client's total budget), so the lock never lapses while
+    // its holder is still logging in.
+    private readonly TimeSpan _lockLease = TimeSpan.FromSeconds(options.Value.TotalTimeoutSeconds + 15);
     private QPayToken? _local;
 
     public ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken)
@@ -79,14 +94,20 @@ internal sealed class QPayTokenCache(
             }
 
             var lockValue = Guid.NewGuid().ToString("N");
-            var locked = await redis.TryAsync("token lock", db => db.LockTakeAsync(_lockKey, lockValue, LockLease), fallback: true).ConfigureAwait(false);
-            try
+            var locked = await TryLockAsync(lockValue).ConfigureAwait(false);
+            if (!locked)
             {
-                if (!locked && await WaitForWinnerAsync(rejected, cancellationToken).ConfigureAwait(false) is { } winners)
+                var (winners, lockedNow) = await WaitForWinnerAsync(rejected, lockValue, cancellationToken).ConfigureAwait(false);
+                if (winners is not null)
                 {
                     return Adopt(winners).AccessToken;
                 }
 
+                locked = lockedNow;
+            }
+
+            try
+            {
                 // The lock holder may have finished between our read and our lock.
                 shared = await ReadSharedAsync().ConfigureAwait(false) ?? shared;
                 if (Usable(shared, rejected) is { } justRenewed)
@@ -133,20 +154,32 @@ internal sealed class QPayTokenCache(
         return token;
     }
 
-    private async Task<QPayToken?> WaitForWinnerAsync(string? rejected, CancellationToken cancellationToken)
+    /// <summary>
+    /// Another instance holds the renewal lock: wait for its token in Redis, or for the lock to be
+    /// free (then take it). Only after a whole lease without either does this caller renew unlocked.
+    /// </summary>
+    private async Task<(QPayToken? Token, bool Locked)> WaitForWinnerAsync(string? rejected, string lockValue, CancellationToken cancellationToken)
     {
-        var deadline = clock.GetUtcNow() + LockWait;
-        while (clock.GetUtcNow() < deadline)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < _lockLease)
         {
             await Task.Delay(LockPoll, cancellationToken).ConfigureAwait(false);
             if (Usable(await ReadSharedAsync().ConfigureAwait(false), rejected) is { } token)
             {
-                return token;
+                return (token, false);
+            }
+
+            if (await TryLockAsync(lockValue).ConfigureAwait(false))
+            {
+                return (null, true);
             }
         }
 
-        return null;
+        return (null, false);
     }
+
+    private Task<bool> TryLockAsync(string lockValue) =>
+        redis.TryAsync("token lock", db => db.LockTakeAsync(_lockKey, lockValue, _lockLease), fallback: true);
 
     private QPayToken? Usable(QPayToken? token, string? rejected) =>
         token is not null && token.IsFresh(clock.GetUtcNow(), _margin, rejected) ? token : null;
@@ -185,6 +218,15 @@ internal sealed class QPayTokenCache(
         }
 
         var json = JsonSerializer.Serialize(token, QPayTokenJsonContext.Default.QPayToken);
-        return redis.TryAsync("token write", db => db.StringSetAsync(_key, json, lifetime), fallback: false);
+        return redis.TryAsync(
+            "token write",
+            async db => (long)await db.ScriptEvaluateAsync(WriteIfNewer, new
+            {
+                key = (RedisKey)_key,
+                value = json,
+                expiresAtUnix = token.ExpiresAtUnix,
+                ttl = (long)lifetime.TotalMilliseconds,
+            }).ConfigureAwait(false) == 1,
+            fallback: false);
     }
 }

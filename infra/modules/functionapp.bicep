@@ -63,6 +63,8 @@ param settings {
   paymentSessionTtlSec: int
   @description('STATUS_RATE_LIMIT_PER_MINUTE')
   statusRateLimitPerMinute: int
+  @description('SEED_SESSION_RATE_LIMIT_PER_MINUTE')
+  seedSessionRateLimitPerMinute: int
   @description('INTERNAL_WEBHOOK_DEBUG')
   internalWebhookDebug: bool
   @description('AUTH_JWT_AUTHORITY (empty with an HS256 secret in Key Vault)')
@@ -180,6 +182,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     QPAY_TOTAL_TIMEOUT_SEC: string(settings.qpayTotalTimeoutSec)
     PAYMENT_SESSION_TTL_SEC: string(settings.paymentSessionTtlSec)
     STATUS_RATE_LIMIT_PER_MINUTE: string(settings.statusRateLimitPerMinute)
+    SEED_SESSION_RATE_LIMIT_PER_MINUTE: string(settings.seedSessionRateLimitPerMinute)
     INTERNAL_WEBHOOK_DEBUG: string(settings.internalWebhookDebug)
     AUTH_JWT_AUTHORITY: settings.authJwtAuthority
     AUTH_JWT_AUDIENCE: settings.authJwtAudience

@@ -18,6 +18,14 @@ public sealed record ApiError(string Error, string Message, string? Field = null
     public static IActionResult Unauthorized(string message) =>
         Result(StatusCodes.Status401Unauthorized, "UNAUTHORIZED", message);
 
+    /// <summary>429 with Retry-After (whole seconds) and a message saying what was limited.</summary>
+    public static IActionResult TooManyRequests(HttpRequest request, Payments.RateLimiting.RateLimitDecision decision, string what)
+    {
+        var seconds = (int)Math.Ceiling(decision.RetryAfter.TotalSeconds);
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Result(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", $"Too many {what}; retry after {seconds} s.");
+    }
+
     public static IActionResult NotInternal() =>
         Result(StatusCodes.Status403Forbidden, "FORBIDDEN", Security.InternalRequest.MissingHeaderMessage);
 }

@@ -23,6 +23,12 @@ public static class JsonBody
             return (null, TooLarge());
         }
 
+        // Only JSON: a form post from another site (cookie-authenticated) is refused before it is read.
+        if (!IsJson(request.ContentType))
+        {
+            return (null, ApiError.Result(StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json."));
+        }
+
         var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
@@ -62,6 +68,11 @@ public static class JsonBody
             return (null, ApiError.Result(StatusCodes.Status400BadRequest, "MALFORMED_JSON", message, field));
         }
     }
+
+    private static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 
     private static IActionResult TooLarge() =>
         ApiError.Result(StatusCodes.Status413PayloadTooLarge, "BODY_TOO_LARGE", $"The request body exceeds {MaxBytes / 1024} KB.");

@@ -18,6 +18,9 @@ public sealed record ProcessedInvoice
 {
     public required string InvoiceId { get; init; }
     public required string SessionId { get; init; }
+
+    /// <summary>Unique per claim attempt: tells our own insert (retried by the SDK after a lost reply) from another caller's.</summary>
+    public required string ClaimId { get; init; }
     public required ClaimState State { get; init; }
     public required decimal PaidMnt { get; init; }
     public required IReadOnlyList<string> PaymentIds { get; init; }

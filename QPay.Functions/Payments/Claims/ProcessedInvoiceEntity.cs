@@ -16,6 +16,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
     public ETag ETag { get; set; }
 
     public string SessionId { get; set; } = string.Empty;
+    public string ClaimId { get; set; } = string.Empty;
     public string State { get; set; } = nameof(ClaimState.Verified);
     public string PaidMnt { get; set; } = "0";
     public string PaymentIdsJson { get; set; } = "[]";
@@ -28,6 +29,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
     {
         PartitionKey = claim.InvoiceId,
         SessionId = claim.SessionId,
+        ClaimId = claim.ClaimId,
         State = claim.State.ToString(),
         PaidMnt = claim.PaidMnt.ToString(CultureInfo.InvariantCulture),
         PaymentIdsJson = JsonSerializer.Serialize(claim.PaymentIds, SessionJsonContext.Default.IReadOnlyListString),
@@ -41,6 +43,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
     {
         InvoiceId = PartitionKey,
         SessionId = SessionId,
+        ClaimId = ClaimId,
         State = Enum.Parse<ClaimState>(State),
         PaidMnt = decimal.Parse(PaidMnt, NumberStyles.Number, CultureInfo.InvariantCulture),
         PaymentIds = JsonSerializer.Deserialize(PaymentIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],

@@ -9,7 +9,11 @@ public interface IProcessedInvoiceStore
 {
     Task<ProcessedInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken);
 
-    /// <summary>Inserts the claim; false when another caller inserted one first (409).</summary>
+    /// <summary>
+    /// Inserts the claim; false when another caller inserted one first (409). A 409 on our own
+    /// insert (stored, but its reply lost and the request retried) counts as ours: the stored
+    /// row carries our <see cref="ProcessedInvoice.ClaimId"/>.
+    /// </summary>
     Task<bool> TryClaimAsync(ProcessedInvoice claim, CancellationToken cancellationToken);
 
     /// <summary>
@@ -37,7 +41,8 @@ internal sealed class ProcessedInvoiceTableStore(StorageClients storage) : IProc
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            var stored = await GetAsync(claim.InvoiceId, cancellationToken).ConfigureAwait(false);
+            return stored?.ClaimId == claim.ClaimId;
         }
     }
 

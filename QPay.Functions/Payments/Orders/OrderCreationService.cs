@@ -39,6 +39,14 @@ public sealed class OrderCreationService(
             throw new OrderCreationException($"invoice {message.InvoiceId} has no verified claim for session {message.SessionId}");
         }
 
+        if (claim.State == ClaimState.OrdersCreated)
+        {
+            // A late or re-queued message: the orders exist and may have moved on; never rewrite them.
+            await FinishSessionAsync(session, claim.OrderIds, claim, cancellationToken).ConfigureAwait(false);
+            await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+            return claim.OrderIds;
+        }
+
         var split = OrderSplitter.Split(session, message.InvoiceId, claim.VerifiedAt);
         foreach (var order in split)
         {
@@ -46,14 +54,7 @@ public sealed class OrderCreationService(
         }
 
         var orderIds = split.Select(o => o.OrderId).ToList();
-        var processed = await sessions.UpdateAsync(
-            session.SessionId,
-            s => s with { Status = SessionStatus.Processed, OrderIds = orderIds, PaidMnt = s.PaidMnt ?? claim.PaidMnt },
-            cancellationToken).ConfigureAwait(false);
-        if (processed is not null)
-        {
-            await cache.RefreshAsync(processed).ConfigureAwait(false);
-        }
+        await FinishSessionAsync(session, orderIds, claim, cancellationToken).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
         await claims.TryUpdateAsync(
@@ -63,6 +64,19 @@ public sealed class OrderCreationService(
         await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
         return orderIds;
+    }
+
+    /// <summary>The session becomes PROCESSED with its order ids (ETag-guarded, never backwards).</summary>
+    private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken)
+    {
+        var processed = await sessions.UpdateAsync(
+            session.SessionId,
+            s => s with { Status = SessionStatus.Processed, OrderIds = orderIds, PaidMnt = s.PaidMnt ?? claim.PaidMnt },
+            cancellationToken).ConfigureAwait(false);
+        if (processed is not null)
+        {
+            await cache.StoreAsync(processed).ConfigureAwait(false);
+        }
     }
 }
 

@@ -6,7 +6,18 @@ using QPay.Functions.Storage;
 namespace QPay.Functions.Payments.Reconciliation;
 
 /// <summary>A session whose orders do not exist yet, and when the reconciler looks at it next.</summary>
-public sealed record PendingSessionEntry(string SessionId, DateTimeOffset CreatedAt, DateTimeOffset NextCheckAt, int Checks, int Requeues);
+/// <param name="Checks">Checks QPay answered (NOT_PAID, AMOUNT_MISMATCH); bounded by the schedule.</param>
+/// <param name="Failures">Checks QPay did not answer; they never use up the schedule.</param>
+/// <param name="Requeues">Times a stuck Verified claim was queued again.</param>
+/// <param name="LastOutcome">What the last look found, for the give-up log.</param>
+public sealed record PendingSessionEntry(
+    string SessionId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset NextCheckAt,
+    int Checks = 0,
+    int Failures = 0,
+    int Requeues = 0,
+    string? LastOutcome = null);
 
 /// <summary>
 /// The index of unfinished sessions the reconciler walks: one partition of the PaymentSessions
@@ -75,7 +86,9 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         ["CreatedAt"] = entry.CreatedAt,
         ["NextCheckAt"] = entry.NextCheckAt,
         ["Checks"] = entry.Checks,
+        ["Failures"] = entry.Failures,
         ["Requeues"] = entry.Requeues,
+        ["LastOutcome"] = entry.LastOutcome,
     };
 
     private static PendingSessionEntry FromEntity(TableEntity entity) => new(
@@ -83,5 +96,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         entity.GetDateTimeOffset("NextCheckAt") ?? DateTimeOffset.MinValue,
         entity.GetInt32("Checks") ?? 0,
-        entity.GetInt32("Requeues") ?? 0);
+        entity.GetInt32("Failures") ?? 0,
+        entity.GetInt32("Requeues") ?? 0,
+        entity.GetString("LastOutcome"));
 }

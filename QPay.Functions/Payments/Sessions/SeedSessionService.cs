@@ -54,7 +54,7 @@ public sealed class SeedSessionService(
 
         await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
         // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know.
-        await pending.AddAsync(new PendingSessionEntry(session.SessionId, now, now + settings.ReconcileSchedule[0], 0, 0), cancellationToken).ConfigureAwait(false);
+        await pending.AddAsync(new PendingSessionEntry(session.SessionId, now, now + settings.ReconcileSchedule[0]), cancellationToken).ConfigureAwait(false);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
 
         QPayInvoice invoice;
@@ -80,7 +80,7 @@ public sealed class SeedSessionService(
 
         var stored = await store.UpdateAsync(session.SessionId, s => s with { InvoiceId = invoice.InvoiceId }, CancellationToken.None).ConfigureAwait(false)
             ?? session with { InvoiceId = invoice.InvoiceId };
-        await cache.SetAsync(stored, settings.SessionTtl).ConfigureAwait(false);
+        await cache.StoreAsync(stored).ConfigureAwait(false);
         Log.SessionSeeded(logger, stored.SessionId, invoice.InvoiceId, stored.ExpectedMnt, stored.Origin);
         return new SeedSessionResult(stored, invoice, null);
     }

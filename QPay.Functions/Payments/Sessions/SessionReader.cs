@@ -1,12 +1,10 @@
-using Microsoft.Extensions.Options;
-
 namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
 /// Reads a session from Redis, else from Table Storage (and puts it back in Redis for the rest of
 /// its TTL). Redis expiring or being down changes the speed, never the answer.
 /// </summary>
-public sealed class SessionReader(ISessionCache cache, ISessionStore store, IOptions<PaymentOptions> options, TimeProvider clock)
+public sealed class SessionReader(ISessionCache cache, ISessionStore store)
 {
     public async Task<(PaymentSession? Session, bool FromCache)> GetAsync(string sessionId, CancellationToken cancellationToken)
     {
@@ -18,11 +16,7 @@ public sealed class SessionReader(ISessionCache cache, ISessionStore store, IOpt
         var stored = await store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (stored is not null)
         {
-            var remaining = stored.CreatedAt + options.Value.SessionTtl - clock.GetUtcNow();
-            if (remaining > TimeSpan.FromSeconds(1))
-            {
-                await cache.SetAsync(stored, remaining).ConfigureAwait(false);
-            }
+            await cache.StoreAsync(stored).ConfigureAwait(false);
         }
 
         return (stored, false);

@@ -36,6 +36,7 @@ public sealed class PaymentVerifier(IQPayClient qpay)
 
         var paid = result.Rows
             .Where(r => r.IsPaid && (r.Currency is null || string.Equals(r.Currency, "MNT", StringComparison.OrdinalIgnoreCase)))
+            .DistinctBy(r => r.PaymentId) // a row repeated across pages is one payment
             .ToList();
         var total = paid.Sum(r => r.Amount ?? 0m);
         var ids = paid.Select(r => r.PaymentId).ToList();

@@ -42,10 +42,9 @@ public sealed class WebhookProcessor(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = sessionId! });
-        Step("token verified", sessionId!, request.InvoiceIdHint);
-
         // Idempotency first, on the invoice the caller names (if it belongs to this session).
         var hint = Identifiers.IsValid(request.InvoiceIdHint) ? request.InvoiceIdHint : null;
+        Step("token verified", sessionId!, hint);
         if (hint is not null && await claims.GetAsync(hint, cancellationToken).ConfigureAwait(false) is { } earlyClaim
             && earlyClaim.SessionId == sessionId)
         {
@@ -124,6 +123,7 @@ public sealed class WebhookProcessor(
             {
                 InvoiceId = invoiceId,
                 SessionId = sessionId,
+                ClaimId = Guid.NewGuid().ToString("N"),
                 State = ClaimState.Verified,
                 PaidMnt = verification.PaidMnt,
                 PaymentIds = verification.PaymentIds,
@@ -138,17 +138,11 @@ public sealed class WebhookProcessor(
             return WebhookOutcome.Rejected(WebhookReason.Duplicate, sessionId, invoiceId, orderIds);
         }
 
+        // From here on the claim exists: finish even if the caller goes away (CancellationToken.None),
+        // and never throw — a claim left Verified is queued again by a duplicate or the reconciler.
         Step("invoice claimed", sessionId, invoiceId);
-        await EnqueueAsync(sessionId, invoiceId, cancellationToken).ConfigureAwait(false);
-
-        var paid = await sessionStore.UpdateAsync(
-            sessionId,
-            s => s with { Status = SessionStatus.Paid, PaidMnt = verification.PaidMnt },
-            cancellationToken).ConfigureAwait(false);
-        if (paid is not null)
-        {
-            await sessionCache.RefreshAsync(paid).ConfigureAwait(false);
-        }
+        await EnqueueAsync(sessionId, invoiceId).ConfigureAwait(false);
+        await MarkPaidAsync(sessionId, invoiceId, verification.PaidMnt).ConfigureAwait(false);
 
         Log.PaymentVerified(logger, sessionId, invoiceId, verification.PaidMnt, orderIds.Count);
         return new WebhookOutcome(true, null, sessionId, invoiceId, orderIds);
@@ -193,18 +187,38 @@ public sealed class WebhookProcessor(
         return won;
     }
 
-    private async Task EnqueueAsync(string sessionId, string invoiceId, CancellationToken cancellationToken)
+    private async Task EnqueueAsync(string sessionId, string invoiceId)
     {
         try
         {
-            await orderQueue.EnqueueAsync(new OrderCreationMessage(sessionId, invoiceId), cancellationToken).ConfigureAwait(false);
+            await orderQueue.EnqueueAsync(new OrderCreationMessage(sessionId, invoiceId), CancellationToken.None).ConfigureAwait(false);
             Step("order creation queued", sessionId, invoiceId);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             // The claim is durable and stays Verified: a duplicate callback or the reconciler
             // queues it again once it counts as stuck. The payment is not lost.
             Log.EnqueueFailed(logger, exception, sessionId, invoiceId);
+        }
+    }
+
+    private async Task MarkPaidAsync(string sessionId, string invoiceId, decimal paidMnt)
+    {
+        try
+        {
+            var paid = await sessionStore.UpdateAsync(
+                sessionId,
+                s => s with { Status = SessionStatus.Paid, PaidMnt = paidMnt },
+                CancellationToken.None).ConfigureAwait(false);
+            if (paid is not null)
+            {
+                await sessionCache.StoreAsync(paid).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            // Order creation sets the session PROCESSED (and PaidMnt) from the claim anyway.
+            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId);
         }
     }
 

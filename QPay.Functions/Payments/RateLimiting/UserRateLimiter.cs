@@ -1,0 +1,117 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Storage;
+using RedisRateLimiting;
+
+namespace QPay.Functions.Payments.RateLimiting;
+
+/// <summary>What is limited, per user: status polls, and new payment sessions (each creates a QPay invoice).</summary>
+public enum UserRateLimit
+{
+    Status,
+    Seed,
+}
+
+public sealed record RateLimitDecision(bool Allowed, TimeSpan RetryAfter);
+
+/// <summary>Limits what one user may do per window.</summary>
+public interface IUserRateLimiter
+{
+    /// <param name="partition">Whose budget: a user id, optionally qualified by the caller (public/internal).</param>
+    Task<RateLimitDecision> AcquireAsync(UserRateLimit limit, string partition, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Fixed windows per user, counted in Redis so that they hold across every instance
+/// (RedisRateLimiting): <see cref="PaymentOptions.StatusRateLimitPerMinute"/> status polls and
+/// <see cref="PaymentOptions.SeedRateLimitPerMinute"/> new sessions per
+/// <see cref="PaymentOptions.RateLimitWindow"/>. While Redis is down a per-instance limiter with the
+/// same numbers takes over, and the fallback is logged once per outage.
+/// </summary>
+internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
+{
+    public const string KeyPrefix = "qpay:rate:";
+
+    private readonly RedisConnection _redis;
+    private readonly ILogger<UserRateLimiter> _logger;
+    private readonly TimeSpan _window;
+    private readonly Dictionary<UserRateLimit, int> _permits;
+    private readonly PartitionedRateLimiter<(UserRateLimit, string)> _local;
+    private int _fallingBack;
+
+    public UserRateLimiter(RedisConnection redis, IOptions<PaymentOptions> options, ILogger<UserRateLimiter> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        var settings = options.Value;
+        _window = settings.RateLimitWindow;
+        _permits = new()
+        {
+            [UserRateLimit.Status] = settings.StatusRateLimitPerMinute,
+            [UserRateLimit.Seed] = settings.SeedRateLimitPerMinute,
+        };
+        _local = PartitionedRateLimiter.Create<(UserRateLimit Limit, string Partition), (UserRateLimit, string)>(key => RateLimitPartition.GetFixedWindowLimiter(
+            key,
+            k => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = _permits[k.Item1],
+                Window = _window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+    }
+
+    public async Task<RateLimitDecision> AcquireAsync(UserRateLimit limit, string partition, CancellationToken cancellationToken)
+    {
+        var shared = await _redis.TryAsync<RateLimitDecision?>(
+            "rate limit",
+            async database =>
+            {
+                var options = new RedisFixedWindowRateLimiterOptions
+                {
+                    PermitLimit = _permits[limit],
+                    Window = _window,
+                    ConnectionMultiplexerFactory = () => database.Multiplexer,
+                };
+                using var limiter = new RedisFixedWindowRateLimiter<string>($"{KeyPrefix}{limit.ToString().ToLowerInvariant()}:{partition}", options);
+                using var lease = await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                return Decide(lease, redisWindows: true);
+            },
+            fallback: null).ConfigureAwait(false);
+        if (shared is not null)
+        {
+            if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
+            {
+                Log.RateLimitBackOnRedis(_logger);
+            }
+
+            return shared;
+        }
+
+        if (Interlocked.Exchange(ref _fallingBack, 1) == 0)
+        {
+            Log.RateLimitFallback(_logger);
+        }
+
+        using var localLease = await _local.AcquireAsync((limit, partition), 1, cancellationToken).ConfigureAwait(false);
+        return Decide(localLease, redisWindows: false);
+    }
+
+    public void Dispose() => _local.Dispose();
+
+    private RateLimitDecision Decide(RateLimitLease lease, bool redisWindows)
+    {
+        if (lease.IsAcquired)
+        {
+            return new RateLimitDecision(true, TimeSpan.Zero);
+        }
+
+        // RedisRateLimiting counts in whole seconds and opens the next window only once the clock has
+        // passed the window's end second, hence the extra second.
+        var retryAfter = redisWindows && lease.TryGetMetadata(RateLimitMetadataName.RetryAfter, out int seconds) ? TimeSpan.FromSeconds(seconds + 1)
+            : lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan after) ? after
+            : _window;
+        return new RateLimitDecision(false, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
+    }
+}
