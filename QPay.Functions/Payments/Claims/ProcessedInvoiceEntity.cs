@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Claims;
 
@@ -31,7 +31,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
         SessionId = claim.SessionId,
         ClaimId = claim.ClaimId,
         State = claim.State.ToString(),
-        PaidMnt = claim.PaidMnt.ToString(CultureInfo.InvariantCulture),
+        PaidMnt = TableDecimal.Format(claim.PaidMnt),
         PaymentIdsJson = JsonSerializer.Serialize(claim.PaymentIds, SessionJsonContext.Default.IReadOnlyListString),
         OrderIdsJson = JsonSerializer.Serialize(claim.OrderIds, SessionJsonContext.Default.IReadOnlyListString),
         VerifiedAt = claim.VerifiedAt,
@@ -45,7 +45,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
         SessionId = SessionId,
         ClaimId = ClaimId,
         State = Enum.Parse<ClaimState>(State),
-        PaidMnt = decimal.Parse(PaidMnt, NumberStyles.Number, CultureInfo.InvariantCulture),
+        PaidMnt = TableDecimal.Parse(PaidMnt),
         PaymentIds = JsonSerializer.Deserialize(PaymentIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
         OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
         VerifiedAt = VerifiedAt,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -61,9 +60,9 @@ internal sealed class OrderEntity : ITableEntity
         RowKey = order.OrderId,
         ShopId = order.ShopId,
         ItemsJson = JsonSerializer.Serialize(order.Items, SessionJsonContext.Default.IReadOnlyListCartLine),
-        SubtotalUsd = Money(order.SubtotalUsd),
-        DiscountUsd = Money(order.DiscountUsd),
-        TotalUsd = Money(order.TotalUsd),
+        SubtotalUsd = TableDecimal.Format(order.SubtotalUsd),
+        DiscountUsd = TableDecimal.Format(order.DiscountUsd),
+        TotalUsd = TableDecimal.Format(order.TotalUsd),
         ShippingAddressId = order.ShippingAddressId,
         CouponJson = order.Coupon is null ? null : JsonSerializer.Serialize(order.Coupon, SessionJsonContext.Default.Coupon),
         InvoiceId = order.InvoiceId,
@@ -77,16 +76,12 @@ internal sealed class OrderEntity : ITableEntity
         UserId = PartitionKey,
         ShopId = ShopId,
         Items = JsonSerializer.Deserialize(ItemsJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
-        SubtotalUsd = ParseMoney(SubtotalUsd),
-        DiscountUsd = ParseMoney(DiscountUsd),
+        SubtotalUsd = TableDecimal.Parse(SubtotalUsd),
+        DiscountUsd = TableDecimal.Parse(DiscountUsd),
         ShippingAddressId = ShippingAddressId,
         Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
         InvoiceId = InvoiceId,
         SessionId = SessionId,
         CreatedAt = CreatedAt,
     };
-
-    private static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static decimal ParseMoney(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
 }

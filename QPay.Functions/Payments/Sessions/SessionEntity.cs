@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Sessions;
 
@@ -42,14 +42,14 @@ internal sealed class SessionEntity : ITableEntity
         UserId = session.UserId,
         CartJson = JsonSerializer.Serialize(session.Cart, SessionJsonContext.Default.IReadOnlyListCartLine),
         SellersJson = JsonSerializer.Serialize(session.Sellers, SessionJsonContext.Default.IReadOnlyListString),
-        TotalUsd = Money(session.TotalUsd),
+        TotalUsd = TableDecimal.Format(session.TotalUsd),
         CouponJson = session.Coupon is null ? null : JsonSerializer.Serialize(session.Coupon, SessionJsonContext.Default.Coupon),
         ShippingAddressId = session.ShippingAddressId,
-        ExpectedMnt = Money(session.ExpectedMnt),
-        UsdToMntRate = Money(session.UsdToMntRate),
+        ExpectedMnt = TableDecimal.Format(session.ExpectedMnt),
+        UsdToMntRate = TableDecimal.Format(session.UsdToMntRate),
         InvoiceId = session.InvoiceId,
         Status = session.Status.ToString(),
-        PaidMnt = session.PaidMnt is { } paid ? Money(paid) : null,
+        PaidMnt = session.PaidMnt is { } paid ? TableDecimal.Format(paid) : null,
         OrderIdsJson = JsonSerializer.Serialize(session.OrderIds, SessionJsonContext.Default.IReadOnlyListString),
         FailureCode = session.FailureCode,
         Origin = session.Origin,
@@ -64,14 +64,14 @@ internal sealed class SessionEntity : ITableEntity
         UserId = UserId,
         Cart = JsonSerializer.Deserialize(CartJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
         Sellers = JsonSerializer.Deserialize(SellersJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
-        TotalUsd = ParseMoney(TotalUsd),
+        TotalUsd = TableDecimal.Parse(TotalUsd),
         Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
         ShippingAddressId = ShippingAddressId,
-        ExpectedMnt = ParseMoney(ExpectedMnt),
-        UsdToMntRate = ParseMoney(UsdToMntRate),
+        ExpectedMnt = TableDecimal.Parse(ExpectedMnt),
+        UsdToMntRate = TableDecimal.Parse(UsdToMntRate),
         InvoiceId = InvoiceId,
         Status = Enum.Parse<SessionStatus>(Status),
-        PaidMnt = PaidMnt is null ? null : ParseMoney(PaidMnt),
+        PaidMnt = PaidMnt is null ? null : TableDecimal.Parse(PaidMnt),
         OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
         FailureCode = FailureCode,
         Origin = Origin,
@@ -79,8 +79,4 @@ internal sealed class SessionEntity : ITableEntity
         UpdatedAt = UpdatedAt,
         Version = Version,
     };
-
-    private static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static decimal ParseMoney(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
 }
