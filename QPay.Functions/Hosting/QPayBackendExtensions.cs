@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments;
 using QPay.Functions.QPayApi;
@@ -20,6 +21,7 @@ public static class QPayBackendExtensions
     {
         builder.Configuration.AddQPayKeyVaultSecrets(); // secrets from KEY_VAULT_URI, when set
         builder.AddQPayTelemetry();                     // Application Insights, when its connection string is set
+        builder.Logging.AddQPayLogFilters();
         builder.Services.AddQPayBackendServices();
         builder.UseWhen<HttpExceptionMiddleware>(IsHttpFunction);
         return builder;
@@ -37,6 +39,18 @@ public static class QPayBackendExtensions
         services.AddPayments();
         return services;
     }
+
+    /// <summary>
+    /// Framework categories that write Information lines on every request: ASP.NET Core (request
+    /// start and end, endpoint, result executor: five lines a request), IHttpClientFactory (four lines
+    /// a QPay call) and Polly (one a QPay call). In the worker each line is an RpcLog message to the
+    /// host, and in Azure a trace in Application Insights; our own lines say what happened. Their
+    /// warnings and errors still go out.
+    /// </summary>
+    public static ILoggingBuilder AddQPayLogFilters(this ILoggingBuilder logging) => logging
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+        .AddFilter("Polly", LogLevel.Warning);
 
     private static bool IsHttpFunction(FunctionContext context) =>
         context.FunctionDefinition.InputBindings.Values.Any(b => b.Type == "httpTrigger");
