@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace QPay.Benchmarks;
 
 /// <summary>Sample counts; <see cref="Scale"/> multiplies the measured ones (a quick run uses less).</summary>
-internal sealed record BenchPlan(double Scale)
+internal sealed record BenchPlan(double Scale, bool OrdersOnInstanceA = true)
 {
     private int Scaled(int n) => Math.Max(8, (int)Math.Round(n * Scale));
 
@@ -15,9 +15,9 @@ internal sealed record BenchPlan(double Scale)
     public int SeedRounds => 6;
     public int SeedSamples => Scaled(150);
     public int WebhookC1Rounds => 8;
-    public int WebhookC1Samples => Scaled(200);
+    public int WebhookC1Samples => Scaled(300);
     public int WebhookC16Rounds => 5;
-    public int WebhookC16Samples => Scaled(320);
+    public int WebhookC16Samples => Scaled(480);
     public int StatusRounds => 6;
     public int StatusC1Samples => Scaled(1200);
     public int StatusC16Samples => Scaled(4000);
@@ -76,7 +76,7 @@ internal static class Benchmark
         await using var stack = await BenchStack.StartAsync();
         var jwts = users.ToDictionary(u => u, stack.Jwt);
         Step(wall, "starting the worker (instance A)");
-        var (a, startA) = await stack.StartInstanceAsync();
+        var (a, startA) = await stack.StartInstanceAsync(plan.OrdersOnInstanceA);
         results.WorkerStarts.Add(startA);
         void Sample(string after)
         {

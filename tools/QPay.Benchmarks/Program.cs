@@ -2,16 +2,20 @@ using System.Globalization;
 using QPay.Benchmarks;
 
 // scripts/benchmark.sh runs this: the Markdown table on stdout, progress on stderr, JSON to --output.
-// Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log]
+// Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log] [--no-orders-on-a]
 var output = Path.Combine(BenchStack.RepositoryRoot, "artifacts", "benchmark.json");
 var scale = 1.0;
 string? logs = null;
+var ordersOnA = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--output" when i + 1 < args.Length:
             output = Path.GetFullPath(args[++i]);
+            break;
+        case "--no-orders-on-a":
+            ordersOnA = false; // instance A leaves the order messages to B and C: the webhook without order creation beside it
             break;
         case "--logs" when i + 1 < args.Length:
             logs = Path.GetFullPath(args[++i]);
@@ -21,12 +25,12 @@ for (var i = 0; i < args.Length; i++)
             i++;
             break;
         default:
-            Console.Error.WriteLine("Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log]");
+            Console.Error.WriteLine("Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log] [--no-orders-on-a]");
             return 2;
     }
 }
 
-var results = await Benchmark.RunAsync(new BenchPlan(scale), logs);
+var results = await Benchmark.RunAsync(new BenchPlan(scale, ordersOnA), logs);
 var rows = Report.Rows(results);
 Console.WriteLine(Report.Markdown(results, rows));
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);

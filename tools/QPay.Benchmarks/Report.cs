@@ -64,6 +64,11 @@ internal static class Report
         text.AppendLine(CultureInfo.InvariantCulture, $"Samples: {samples}.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Ratio = app cost ÷ floor cost (for throughput: floor req/s ÷ app req/s). Token webhook outcomes: {string.Join(", ", r.TokenWebhookReasons.Select(p => $"{p.Key} {p.Value}"))}.");
+        if (!r.Plan.OrdersOnInstanceA)
+        {
+            text.AppendLine("Instance A ran without its order-creation trigger (--no-orders-on-a).");
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"Wall time: {r.WallTime.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores, {r.StartedAt:yyyy-MM-dd HH:mm} UTC.");
         return text.ToString();
     }
@@ -74,6 +79,7 @@ internal static class Report
         wallTimeSeconds = Math.Round(r.WallTime.TotalSeconds, 1),
         processorCount = Environment.ProcessorCount,
         scale = r.Plan.Scale,
+        ordersOnInstanceA = r.Plan.OrdersOnInstanceA,
         rows,
         series = r.Series.ToDictionary(s => s.Key, s => new
         {
