@@ -30,7 +30,17 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-var results = await Benchmark.RunAsync(new BenchPlan(scale, ordersOnA), logs);
+BenchResults results;
+try
+{
+    results = await Benchmark.RunAsync(new BenchPlan(scale, ordersOnA), logs);
+}
+catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or QPay.FunctionsHost.FunctionsHostStartException)
+{
+    Console.Error.WriteLine($"The benchmark could not run: {exception.Message}");
+    return 1;
+}
+
 var rows = Report.Rows(results);
 Console.WriteLine(Report.Markdown(results, rows));
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
