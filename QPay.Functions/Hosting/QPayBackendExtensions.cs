@@ -21,8 +21,8 @@ public static class QPayBackendExtensions
     {
         builder.Configuration.AddQPayKeyVaultSecrets(); // secrets from KEY_VAULT_URI, when set
         builder.AddQPayTelemetry();                     // Application Insights, when its connection string is set
-        builder.Services.AddQPayBackendServices();
         builder.Logging.AddQPayLogFilters();
+        builder.Services.AddQPayBackendServices();
         builder.UseWhen<HttpExceptionMiddleware>(IsHttpFunction);
         return builder;
     }
@@ -41,9 +41,11 @@ public static class QPayBackendExtensions
     }
 
     /// <summary>
-    /// The worker's ASP.NET Core and HttpClient request lines carry full URLs: the webhook's
-    /// callback URL holds its token in the query. They are kept to warnings and above; our own
-    /// log lines say what happened, with ids only.
+    /// Framework categories that write Information lines on every request: ASP.NET Core (request
+    /// start and end, endpoint, result executor), IHttpClientFactory and Polly. Their request lines
+    /// carry full URLs, and the webhook's callback URL holds its token in the query; each line is also
+    /// an RpcLog message to the host and a trace in Application Insights. Our own lines say what
+    /// happened, with ids only; the framework's warnings and errors still go out.
     /// </summary>
     public static ILoggingBuilder AddQPayLogFilters(this ILoggingBuilder logging) => logging
         .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)

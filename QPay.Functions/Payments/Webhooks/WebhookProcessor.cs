@@ -8,10 +8,11 @@ using QPay.Functions.Security;
 namespace QPay.Functions.Payments.Webhooks;
 
 /// <summary>
-/// The webhook pipeline (design §4), in this order: token (constant time) → idempotency
-/// (ProcessedInvoices) → session (Redis, else Table) → the session's own invoice → a short lock
-/// per invoice → <c>payment/check</c> → PAID total within 1 MNT → claim (insert; 409 = duplicate)
-/// → order-creation message → session PAID → the (deterministic) order ids. The payload is a
+/// The webhook pipeline (design §4), in this order: token (constant time) → session (Redis, else
+/// Table) → the session's own invoice → a short lock per invoice → idempotency (ProcessedInvoices,
+/// read once, under the lock; a POST's invoice hint is looked up before the session) →
+/// <c>payment/check</c> → PAID total within 1 MNT → claim (insert; 409 = duplicate) →
+/// order-creation message → session PAID → the (deterministic) order ids. The payload is a
 /// hint only: "paid" comes from QPay, for the invoice the session names.
 /// </summary>
 public sealed class WebhookProcessor(
@@ -76,11 +77,6 @@ public sealed class WebhookProcessor(
         }
 
         Step("session loaded", sessionId!, invoiceId);
-        if (hint is null && await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false) is { } claim)
-        {
-            return await DuplicateAsync(claim, cancellationToken).ConfigureAwait(false);
-        }
-
         await using var held = await checkLock.TryAcquireAsync(invoiceId).ConfigureAwait(false);
         if (held is null)
         {
@@ -88,10 +84,11 @@ public sealed class WebhookProcessor(
             return WebhookOutcome.Rejected(WebhookReason.Duplicate, sessionId, invoiceId, OrderIds.For(invoiceId, session.Sellers));
         }
 
-        // The lock winner before us may have finished between our claim read and our lock.
-        if (await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false) is { } justClaimed)
+        // The claim is read once, under the lock: a winner that finished before we took the lock has
+        // its claim in the table by now, so we answer DUPLICATE instead of checking with QPay again.
+        if (await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false) is { } claim)
         {
-            return await DuplicateAsync(justClaimed, cancellationToken).ConfigureAwait(false);
+            return await DuplicateAsync(claim, cancellationToken).ConfigureAwait(false);
         }
 
         return await VerifyAndClaimAsync(session, invoiceId, cancellationToken).ConfigureAwait(false);

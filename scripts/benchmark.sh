@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the benchmark (tools/QPay.Benchmarks) against the local stack: starts Azurite and Redis when
+# missing (and stops only what it started), builds Release, then runs the console, which starts an
+# in-process QPay sandbox and the compiled worker through the repository's Functions host on free
+# ports. Prints the Markdown table on stdout (progress on stderr) and writes artifacts/benchmark.json.
+# Extra arguments go to the console: --scale 0.3 (a quicker, noisier run), --output FILE, --logs FILE
+# (instance A's captured log), --no-orders-on-a (the webhook without order creation on the same worker).
+# See docs/performance.md for what is measured and how to read it.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/local-stack.sh
+source "$REPO_ROOT/scripts/lib/local-stack.sh"
+trap stop_started EXIT
+trap 'exit 130' INT TERM
+
+ensure_dotnet
+start_azurite_if_needed
+start_redis_if_needed
+
+cd "$REPO_ROOT"
+log "building Release (the worker, the host, the sandbox and the benchmark)"
+dotnet build tools/QPay.Benchmarks/QPay.Benchmarks.csproj --configuration Release --nologo -v:quiet "-clp:ErrorsOnly;NoSummary" >&2
+dotnet tools/QPay.Benchmarks/bin/Release/net10.0/QPay.Benchmarks.dll --output "$REPO_ROOT/artifacts/benchmark.json" "$@"

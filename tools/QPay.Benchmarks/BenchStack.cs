@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using QPay.FunctionsHost;
+using QPay.Sandbox;
+
+namespace QPay.Benchmarks;
+
+/// <summary>A seeded session: its id, invoice, owner, and (once paid) the callback URL to call.</summary>
+internal sealed record Seeded(string SessionId, string InvoiceId, string UserId)
+{
+    public string? CallbackUrl { get; set; }
+}
+
+/// <summary>How one worker started: process start → host ready → first 200 on /health.</summary>
+internal sealed record WorkerStart(int ProcessId, double ToHostReadyMs, double ToFirstRequestMs, double StartAsyncCallMs);
+
+/// <summary>
+/// The local stack of one run: an in-process QPay sandbox on a free port (no duplicate callbacks),
+/// and the compiled QPay.Functions worker served by the repository's Functions host, with the
+/// committed local settings pointed at this run's ports. Azurite and Redis are the shared local ones.
+/// </summary>
+internal sealed class BenchStack : IAsyncDisposable
+{
+    public const int StatusRateLimit = 100_000;
+    private static readonly string[] Sellers = ["shop-a", "shop-b"];
+
+    private readonly List<FunctionsHost.FunctionsHost> _hosts = [];
+    private readonly Dictionary<string, string?> _settings;
+
+    private BenchStack(QPaySandbox sandbox, Dictionary<string, string?> settings)
+    {
+        Sandbox = sandbox;
+        _settings = settings;
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+        Http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        SandboxControl = new HttpClient { BaseAddress = sandbox.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
+
+    public static string FunctionsAppOutput { get; } = Metadata("FunctionsAppOutputDir");
+
+    public QPaySandbox Sandbox { get; }
+
+    /// <summary>One client for every app instance (absolute URLs), pooled like a real caller's.</summary>
+    public HttpClient Http { get; }
+
+    public HttpClient SandboxControl { get; }
+
+    public string JwtSecret => _settings["AUTH_JWT_SECRET"]!;
+
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
+
+    public static async Task<BenchStack> StartAsync()
+    {
+        foreach (var (name, port) in new[] { ("Azurite blob", 10000), ("Azurite queue", 10001), ("Azurite table", 10002), ("Redis", 6379) })
+        {
+            if (!IsListening(port))
+            {
+                throw new InvalidOperationException($"{name} is not listening on 127.0.0.1:{port}: run scripts/benchmark.sh, which starts it.");
+            }
+        }
+
+        var sandbox = await QPaySandbox.StartAsync(new SandboxOptions { DefaultCallbackDuplicates = 0 });
+        var settings = SampleSettings();
+        settings["QPAY_BASE_URL"] = sandbox.BaseUrl.ToString().TrimEnd('/');
+        settings["STATUS_RATE_LIMIT_PER_MINUTE"] = StatusRateLimit.ToString(CultureInfo.InvariantCulture);
+        return new BenchStack(sandbox, settings);
+    }
+
+    /// <summary>
+    /// Starts one more worker through the Functions host on a free port, and times it: from the worker
+    /// process's start time to the host being ready, and to the first 200 on /health.
+    /// </summary>
+    public async Task<(FunctionsHost.FunctionsHost Host, WorkerStart Start)> StartInstanceAsync(bool orderTrigger = true)
+    {
+        var port = FreePort();
+        var settings = new Dictionary<string, string?>(_settings, StringComparer.OrdinalIgnoreCase)
+        {
+            ["QPAY_CALLBACK_PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
+        };
+        var called = Stopwatch.GetTimestamp();
+        var host = await FunctionsHost.FunctionsHost.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = FunctionsAppOutput,
+            HttpPort = port,
+            Settings = settings,
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
+            EnableTimerSchedules = false,
+            EnableQueueTriggers = orderTrigger,
+        });
+        var ready = DateTime.UtcNow;
+        _hosts.Add(host);
+        var processStart = Process.GetProcessById(host.WorkerProcessId).StartTime.ToUniversalTime();
+        // The first 200: a 503 (e.g. a probe timing out while the new instance drains a queue backlog) is asked again.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var health = await Http.GetAsync(new Uri(host.BaseAddress, "health"));
+            if (health.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"/health answered {(int)health.StatusCode}: {await health.Content.ReadAsStringAsync()}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        var served = DateTime.UtcNow;
+        var callMs = Stopwatch.GetElapsedTime(called).TotalMilliseconds;
+
+        return (host, new WorkerStart(host.WorkerProcessId, (ready - processStart).TotalMilliseconds, (served - processStart).TotalMilliseconds, callMs));
+    }
+
+    /// <summary>A user JWT as the local settings accept it.</summary>
+    public string Jwt(string userId)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity([new Claim("sub", userId)]),
+            Issuer = _settings["AUTH_JWT_ISSUER"],
+            Audience = _settings["AUTH_JWT_AUDIENCE"],
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(JwtSecret)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>The two-seller cart the tests use (23.50 USD = 79,900 MNT).</summary>
+    public static object Cart => new
+    {
+        cart = new object[]
+        {
+            new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = Sellers[0] },
+            new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = Sellers[1] },
+        },
+        sellers = Sellers,
+        totalAmount = 23.5m,
+        shippingAddressId = "addr-1",
+        coupon = new { code = "SAVE2", discountAmount = 2m },
+    };
+
+    /// <summary>POST /payments/qpay/seed-session as the user, the session and invoice ids it answers.</summary>
+    public async Task<Seeded> SeedAsync(Uri app, string userId, string jwt)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app, "payments/qpay/seed-session"))
+        {
+            Content = JsonContent.Create(Cart, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new("Bearer", jwt);
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"seed-session answered {(int)response.StatusCode}: {body}");
+        }
+
+        using var json = JsonDocument.Parse(body);
+        return new Seeded(json.RootElement.GetProperty("sessionId").GetString()!, json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!, userId);
+    }
+
+    /// <summary>
+    /// Pays the invoice in the sandbox without a callback, and keeps the callback URL QPay would call:
+    /// the one the sandbox stored, plus <c>qpay_payment_id</c>.
+    /// </summary>
+    public async Task PayAsync(Seeded seeded)
+    {
+        using var paid = await SandboxControl.PostAsJsonAsync($"sandbox/invoices/{seeded.InvoiceId}/pay", new { callback = false });
+        paid.EnsureSuccessStatusCode();
+        var paymentId = (await paid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("paymentId").GetString()!;
+        seeded.CallbackUrl = await CallbackUrlAsync(seeded.InvoiceId) + "&qpay_payment_id=" + Uri.EscapeDataString(paymentId);
+    }
+
+    /// <summary>The callback URL the sandbox stored for the invoice (GET /sandbox/invoices/{id}).</summary>
+    public async Task<string> CallbackUrlAsync(string invoiceId)
+    {
+        var invoice = await SandboxControl.GetFromJsonAsync<JsonElement>($"sandbox/invoices/{invoiceId}");
+        return invoice.GetProperty("callbackUrl").GetString()!;
+    }
+
+    /// <summary>QPay's callback as a client that accepts JSON: GET on the callback URL; answers the webhook's reason.</summary>
+    public async Task<string> CallbackAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}: {body}");
+        }
+
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("reason").GetString() ?? "PROCESSED";
+    }
+
+    /// <summary>The same callback URL on another instance (same path and query, that instance's port).</summary>
+    public static string OnInstance(string callbackUrl, Uri instance) =>
+        new UriBuilder(callbackUrl) { Host = instance.Host, Port = instance.Port }.Uri.AbsoluteUri;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        Http.Dispose();
+        SandboxControl.Dispose();
+        await Sandbox.DisposeAsync();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool IsListening(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            return client.ConnectAsync("127.0.0.1", port).Wait(TimeSpan.FromSeconds(2)) && client.Connected;
+        }
+        catch (AggregateException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The Values of the committed local.settings.sample.json: the run uses what a new developer copies.</summary>
+    private static Dictionary<string, string?> SampleSettings()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "local.settings.sample.json")));
+        return document.RootElement.GetProperty("Values").EnumerateObject()
+            .ToDictionary(p => p.Name, p => (string?)p.Value.GetString(), StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string Metadata(string key) =>
+        typeof(BenchStack).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
+        ?? throw new InvalidOperationException($"Assembly metadata {key} is missing.");
+}
