@@ -31,6 +31,7 @@ internal sealed record WorkerStart(int ProcessId, double ToHostReadyMs, double T
 internal sealed class BenchStack : IAsyncDisposable
 {
     public const int StatusRateLimit = 100_000;
+    public const int SeedRateLimit = 10_000;
     private static readonly string[] Sellers = ["shop-a", "shop-b"];
 
     private readonly List<FunctionsHost.FunctionsHost> _hosts = [];
@@ -74,6 +75,8 @@ internal sealed class BenchStack : IAsyncDisposable
         var settings = SampleSettings();
         settings["QPAY_BASE_URL"] = sandbox.BaseUrl.ToString().TrimEnd('/');
         settings["STATUS_RATE_LIMIT_PER_MINUTE"] = StatusRateLimit.ToString(CultureInfo.InvariantCulture);
+        // The benchmark seeds hundreds of sessions for a handful of users within a minute.
+        settings["SEED_SESSION_RATE_LIMIT_PER_MINUTE"] = SeedRateLimit.ToString(CultureInfo.InvariantCulture);
         return new BenchStack(sandbox, settings);
     }
 

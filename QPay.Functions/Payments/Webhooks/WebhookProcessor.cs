@@ -137,9 +137,11 @@ public sealed class WebhookProcessor(
 
         // From here on the claim exists: finish even if the caller goes away (CancellationToken.None),
         // and never throw — a claim left Verified is queued again by a duplicate or the reconciler.
+        // The two writes do not depend on each other, so they run side by side.
         Step("invoice claimed", sessionId, invoiceId);
-        await EnqueueAsync(sessionId, invoiceId).ConfigureAwait(false);
-        await MarkPaidAsync(sessionId, invoiceId, verification.PaidMnt).ConfigureAwait(false);
+        await Task.WhenAll(
+            EnqueueAsync(sessionId, invoiceId),
+            MarkPaidAsync(sessionId, invoiceId, verification.PaidMnt)).ConfigureAwait(false);
 
         Log.PaymentVerified(logger, sessionId, invoiceId, verification.PaidMnt, orderIds.Count);
         return new WebhookOutcome(true, null, sessionId, invoiceId, orderIds);
