@@ -76,6 +76,14 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return new PaymentsHarness(qpay, app, collector, orderQueue);
     }
 
+    /// <summary>Recovery without waiting: every reconciler check due at once, no backoff, claims stuck at once.</summary>
+    public static readonly Action<IServiceCollection> ImmediateRecovery = s => s.PostConfigure<PaymentOptions>(o =>
+    {
+        o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero];
+        o.ReconcileFailureBackoff = TimeSpan.Zero;
+        o.StuckClaimAfter = TimeSpan.Zero;
+    });
+
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public T Function<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(Services);

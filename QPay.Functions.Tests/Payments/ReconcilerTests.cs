@@ -14,12 +14,7 @@ namespace QPay.Functions.Tests.Payments;
 public sealed class ReconcilerTests
 {
     /// <summary>Three checks, all due at once, so a test need not wait minutes.</summary>
-    private static readonly Action<IServiceCollection> ImmediateSchedule = s => s.PostConfigure<PaymentOptions>(o =>
-    {
-        o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero];
-        o.ReconcileFailureBackoff = TimeSpan.Zero;
-        o.StuckClaimAfter = TimeSpan.Zero;
-    });
+    private static readonly Action<IServiceCollection> ImmediateSchedule = PaymentsHarness.ImmediateRecovery;
 
     [Fact]
     public async Task A_paid_session_whose_callback_never_came_is_completed_by_the_reconciler()

@@ -17,11 +17,7 @@ namespace QPay.Functions.Tests.Reliability;
 /// </summary>
 public sealed class FaultTests
 {
-    private static readonly Action<IServiceCollection> FastRecovery = s => s.PostConfigure<PaymentOptions>(o =>
-    {
-        o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero];
-        o.StuckClaimAfter = TimeSpan.Zero;
-    });
+    private static readonly Action<IServiceCollection> FastRecovery = PaymentsHarness.ImmediateRecovery;
 
     [Fact]
     public async Task Redis_stopped_mid_flow_and_restarted_changes_speed_not_outcome()
