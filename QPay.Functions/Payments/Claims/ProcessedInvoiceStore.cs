@@ -19,15 +19,14 @@ public interface IProcessedInvoiceStore
     /// <summary>
     /// Applies <paramref name="change"/> under optimistic concurrency (ETag), re-reading and
     /// asking <paramref name="change"/> again when someone else wrote first. False when the claim
-    /// is missing or the change is null. State never goes back from OrdersCreated.
+    /// is missing or the change is null. State never goes back from OrdersCreated. Ten conflicts in
+    /// a row throw (the caller's retry mechanism takes over).
     /// </summary>
     Task<bool> TryUpdateAsync(string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken);
 }
 
 internal sealed class ProcessedInvoiceTableStore(StorageClients storage) : IProcessedInvoiceStore
 {
-    private const int MaxAttempts = 10;
-
     public async Task<ProcessedInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken) =>
         (await ReadAsync(invoiceId, cancellationToken).ConfigureAwait(false))?.ToClaim();
 
@@ -49,33 +48,15 @@ internal sealed class ProcessedInvoiceTableStore(StorageClients storage) : IProc
     public async Task<bool> TryUpdateAsync(string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.ProcessedInvoicesTable, cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        var (_, written) = await OptimisticUpdate.ApplyAsync<ProcessedInvoiceEntity>(table, invoiceId, ProcessedInvoiceEntity.ClaimRowKey, entity =>
         {
-            var entity = await ReadAsync(invoiceId, cancellationToken).ConfigureAwait(false);
-            if (entity is null)
-            {
-                return false;
-            }
-
             var current = entity.ToClaim();
             var changed = change(current);
-            if (changed is null || (current.State == ClaimState.OrdersCreated && changed.State != ClaimState.OrdersCreated))
-            {
-                return false;
-            }
-
-            try
-            {
-                await table.UpdateEntityAsync(ProcessedInvoiceEntity.From(changed), entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                // Someone else changed the claim first: read it again and let the change decide.
-            }
-        }
-
-        return false;
+            return changed is null || (current.State == ClaimState.OrdersCreated && changed.State != ClaimState.OrdersCreated)
+                ? null
+                : ProcessedInvoiceEntity.From(changed);
+        }, cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     private async Task<ProcessedInvoiceEntity?> ReadAsync(string invoiceId, CancellationToken cancellationToken)

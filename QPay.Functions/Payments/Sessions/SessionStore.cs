@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using QPay.Functions.Storage;
 
@@ -23,8 +22,6 @@ public interface ISessionStore
 
 internal sealed class SessionTableStore(StorageClients storage, TimeProvider clock) : ISessionStore
 {
-    private const int MaxAttempts = 10;
-
     public async Task CreateAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
@@ -40,33 +37,15 @@ internal sealed class SessionTableStore(StorageClients storage, TimeProvider clo
     public async Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
+        var (row, _) = await OptimisticUpdate.ApplyAsync<SessionEntity>(table, sessionId, SessionEntity.SessionRowKey, entity =>
         {
-            var entity = await ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            if (entity is null)
-            {
-                return null;
-            }
-
             var current = entity.ToSession();
             var changed = change(current);
-            if (changed is null || changed == current || !SessionStatusOrder.CanMove(current.Status, changed.Status))
-            {
-                return current;
-            }
-
-            changed = changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
-            var updated = SessionEntity.From(changed);
-            try
-            {
-                await table.UpdateEntityAsync(updated, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return changed;
-            }
-            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxAttempts)
-            {
-                // Someone else updated the row first: read it again and re-apply the change.
-            }
-        }
+            return changed is null || changed == current || !SessionStatusOrder.CanMove(current.Status, changed.Status)
+                ? null
+                : SessionEntity.From(changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() });
+        }, cancellationToken).ConfigureAwait(false);
+        return row?.ToSession();
     }
 
     private async Task<SessionEntity?> ReadAsync(string sessionId, CancellationToken cancellationToken)
