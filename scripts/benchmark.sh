@@ -13,9 +13,7 @@ source "$REPO_ROOT/scripts/lib/local-stack.sh"
 trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-ensure_dotnet
-start_azurite_if_needed
-start_redis_if_needed
+start_local_stack
 
 cd "$REPO_ROOT"
 log "building Release (the worker, the host, the sandbox and the benchmark)"

@@ -14,9 +14,7 @@ trap 'exit 130' INT TERM HUP
 APP_PORT=7071
 SANDBOX_PORT=7080
 
-ensure_dotnet
-start_azurite_if_needed
-start_redis_if_needed
+start_local_stack
 
 cd "$REPO_ROOT"
 mkdir -p "$STACK_STATE_DIR"

@@ -10,9 +10,7 @@ source "$REPO_ROOT/scripts/lib/local-stack.sh"
 trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-ensure_dotnet
-start_azurite_if_needed
-start_redis_if_needed
+start_local_stack
 
 cd "$REPO_ROOT"
 dotnet test QPay.sln --configuration Release "$@"

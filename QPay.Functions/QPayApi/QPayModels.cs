@@ -33,10 +33,16 @@ public sealed record QPayInvoiceDetails(
 /// <summary>The payments QPay holds for an invoice: the source of truth for "paid".</summary>
 public sealed record PaymentCheckResult(int Count, decimal? PaidAmount, IReadOnlyList<PaymentRow> Rows)
 {
-    public static readonly PaymentCheckResult Empty = new(0, 0m, []);
+    /// <summary>
+    /// The payments that count: PAID, in MNT (or no currency given), each payment once even if a row
+    /// repeats across pages. The envelope's paid_amount is not used: it may be null.
+    /// </summary>
+    public IReadOnlyList<PaymentRow> PaidRows =>
+        Rows.Where(r => r.IsPaid && (r.Currency is null || string.Equals(r.Currency, "MNT", StringComparison.OrdinalIgnoreCase)))
+            .DistinctBy(r => r.PaymentId)
+            .ToList();
 
-    /// <summary>Sum of the rows QPay reports as PAID (the envelope's paid_amount may be null).</summary>
-    public decimal PaidTotal => Rows.Where(r => r.IsPaid).Sum(r => r.Amount ?? 0m);
+    public decimal PaidTotal => PaidRows.Sum(r => r.Amount ?? 0m);
 }
 
 public sealed record PaymentRow(

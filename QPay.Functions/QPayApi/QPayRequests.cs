@@ -95,7 +95,4 @@ internal static class QPayRequests
 
     public static bool IsRetryable(HttpRequestMessage? request) =>
         request is not null && request.Options.TryGetValue(Retryable, out var retryable) && retryable;
-
-    public static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 }

@@ -73,6 +73,14 @@ start_redis_if_needed() {
   log "started Redis (pid $!) on 127.0.0.1:6379"
 }
 
+# The .NET SDK, then Azurite and Redis on loopback, each installed and started only when missing.
+# The caller has `trap stop_started EXIT` so that only what was started here is stopped.
+start_local_stack() {
+  ensure_dotnet
+  start_azurite_if_needed
+  start_redis_if_needed
+}
+
 # Stops what this shell started (and their children), newest first.
 stop_started() {
   local i pid

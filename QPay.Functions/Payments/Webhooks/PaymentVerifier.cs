@@ -34,10 +34,7 @@ public sealed class PaymentVerifier(IQPayClient qpay)
             return new PaymentVerification(VerificationStatus.Failed, 0m, [], exception.ErrorCode ?? "QPAY_ERROR");
         }
 
-        var paid = result.Rows
-            .Where(r => r.IsPaid && (r.Currency is null || string.Equals(r.Currency, "MNT", StringComparison.OrdinalIgnoreCase)))
-            .DistinctBy(r => r.PaymentId) // a row repeated across pages is one payment
-            .ToList();
+        var paid = result.PaidRows;
         var total = paid.Sum(r => r.Amount ?? 0m);
         var ids = paid.Select(r => r.PaymentId).ToList();
         if (total <= 0m)
