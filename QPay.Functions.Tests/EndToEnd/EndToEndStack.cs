@@ -32,18 +32,17 @@ public sealed class EndToEndStack : IAsyncLifetime
     {
         LocalStack.EnsureRunning();
         Sandbox = await QPaySandbox.StartAsync(new SandboxOptions { DefaultCallbackDuplicates = 1 });
-        var port = LocalStack.FreePort();
         var settings = LocalSettings.Values(new Dictionary<string, string?>
         {
             ["QPAY_BASE_URL"] = Sandbox.BaseUrl.ToString().TrimEnd('/'),
-            ["QPAY_CALLBACK_PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
             ["STATUS_RATE_LIMIT_PER_MINUTE"] = StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Host = await Host.StartAsync(new HostOptions
         {
             AppDirectory = TestPaths.FunctionsAppOutput,
-            HttpPort = port,
+            HttpPort = 0,
             Settings = settings,
+            ConfigureSettings = (self, values) => values["QPAY_CALLBACK_PUBLIC_BASE_URL"] = self.ToString().TrimEnd('/'),
             FunctionKey = FunctionKey,
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200),
             QueueVisibilityTimeout = TimeSpan.Zero,

@@ -99,6 +99,55 @@ public sealed class WorkerStartupTests
     }
 
     [Fact]
+    public async Task Port_zero_is_bound_before_the_worker_starts_and_its_address_can_go_into_the_settings()
+    {
+        LocalStack.EnsureRunning();
+        var queueName = SmokeApp.NewQueueName();
+        Uri? seen = null;
+        await using var host = await Host.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = TestPaths.SmokeAppOutput,
+            HttpPort = 0,
+            Settings = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = LocalStack.StorageConnectionString,
+                ["SmokeQueue"] = queueName,
+                ["SmokeTimerSchedule"] = SmokeApp.YearlySchedule,
+            },
+            ConfigureSettings = (self, values) =>
+            {
+                // Nothing else can take the port now: it is already ours.
+                Assert.False(IsFree(self.Port));
+                seen = self;
+                values["SMOKE_SELF_URL"] = self.ToString();
+            },
+        });
+        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = SmokeApp.Patience };
+
+        using var response = await client.GetAsync("setting/SMOKE_SELF_URL");
+
+        SmokeApp.AssertStatus(HttpStatusCode.OK, response, host);
+        Assert.Equal(host.BaseAddress, seen);
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(host.BaseAddress.ToString(), json.RootElement.GetProperty("value").GetString());
+        await SmokeApp.DeleteQueuesAsync(queueName);
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Disposing_the_host_stops_the_worker_process()
     {
         var queueName = SmokeApp.NewQueueName();

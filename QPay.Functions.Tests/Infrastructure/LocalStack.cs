@@ -47,10 +47,38 @@ internal static class LocalStack
         }
     }
 
+    /// <summary>
+    /// A port free now, for another process to listen on. It is taken below the kernel's ephemeral
+    /// range, where bind(0) and outgoing connections take theirs: otherwise a connection made by a
+    /// test running alongside can hold it before the other process binds it. In-process listeners
+    /// bind port 0 instead.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var ephemeralStart = EphemeralRangeStart.Value;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(ephemeralStart - 12000, ephemeralStart);
+            try
+            {
+                using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"No free port below {ephemeralStart} on 127.0.0.1.");
     }
+
+    private static readonly Lazy<int> EphemeralRangeStart = new(() =>
+    {
+        const string RangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+        var first = File.Exists(RangeFile) ? File.ReadAllText(RangeFile).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0] : null;
+        // Linux's default range starts at 32768; stay clear of Azurite (10000-10002) below.
+        return int.TryParse(first, System.Globalization.CultureInfo.InvariantCulture, out var start) && start > 24000 ? start : 32768;
+    });
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using QPay.Functions.Tests.Infrastructure;
 using System.Text;
 using static QPay.Functions.Tests.Sandbox.SandboxHttp;
 
@@ -12,7 +13,7 @@ public sealed class SandboxStandaloneTests
     [Fact]
     public async Task Standalone_sandbox_listens_on_urls_and_logs_requests_without_credentials_or_tokens()
     {
-        var port = FreePort();
+        var port = LocalStack.FreePort();
         var output = new StringBuilder();
         using var process = StartSandboxProcess($"--urls http://127.0.0.1:{port} --Sandbox:TokenLifetimeSeconds=600", output);
         try
@@ -96,12 +97,5 @@ public sealed class SandboxStandaloneTests
         {
             await Task.Delay(50);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -86,17 +86,13 @@ internal sealed class BenchStack : IAsyncDisposable
     /// </summary>
     public async Task<(FunctionsHost.FunctionsHost Host, WorkerStart Start)> StartInstanceAsync(bool orderTrigger = true)
     {
-        var port = FreePort();
-        var settings = new Dictionary<string, string?>(_settings, StringComparer.OrdinalIgnoreCase)
-        {
-            ["QPAY_CALLBACK_PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
-        };
         var called = Stopwatch.GetTimestamp();
         var host = await FunctionsHost.FunctionsHost.StartAsync(new FunctionsHostOptions
         {
             AppDirectory = FunctionsAppOutput,
-            HttpPort = port,
-            Settings = settings,
+            HttpPort = 0,
+            Settings = _settings,
+            ConfigureSettings = (self, values) => values["QPAY_CALLBACK_PUBLIC_BASE_URL"] = self.ToString().TrimEnd('/'),
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
             EnableTimerSchedules = false,
             EnableQueueTriggers = orderTrigger,
@@ -226,13 +222,6 @@ internal sealed class BenchStack : IAsyncDisposable
         Http.Dispose();
         SandboxControl.Dispose();
         await Sandbox.DisposeAsync();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static bool IsListening(int port)

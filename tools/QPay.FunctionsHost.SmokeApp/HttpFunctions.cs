@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace QPay.FunctionsHost.SmokeApp;
 
-/// <summary>HTTP triggers: what arrived (route, query, header, body), a keyed route and a failure.</summary>
+/// <summary>HTTP triggers: what arrived (route, query, header, body), an app setting, a keyed route and a failure.</summary>
 public sealed class HttpFunctions
 {
     /// <summary>Echoes the request as the worker saw it, so tests can compare both ends.</summary>
@@ -34,6 +34,13 @@ public sealed class HttpFunctions
             context.InvocationId,
         });
     }
+
+    /// <summary>An app setting as the worker process sees it (the host passes settings as environment variables).</summary>
+    [Function(nameof(Setting))]
+    public static IActionResult Setting(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "setting/{name}")] HttpRequest request,
+        string name) =>
+        new OkObjectResult(new { Name = name, Value = Environment.GetEnvironmentVariable(name) });
 
     /// <summary>A Function-level route: the host answers 401 without the key and never invokes it.</summary>
     [Function(nameof(Keyed))]

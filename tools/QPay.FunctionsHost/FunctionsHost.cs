@@ -150,7 +150,17 @@ public sealed class FunctionsHost : IAsyncDisposable
         }
 
         var hostJson = HostJson.Load(appDirectory);
-        var settings = new AppSettings(_options.Settings);
+
+        // Bound before the worker starts: the port is ours from here on, and settings may name it.
+        _front = await HttpFront.ListenAsync(_options.HttpPort, cancellationToken);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in _options.Settings)
+        {
+            values[name] = value;
+        }
+
+        _options.ConfigureSettings?.Invoke(_front.BaseAddress, values);
+        var settings = new AppSettings(values);
         _channel = new WorkerChannel(_log);
         _rpc = await RpcServer.StartAsync(_channel, cancellationToken);
         _worker = WorkerProcess.Start(appDirectory, _rpc.Endpoint, settings, _log);
@@ -212,8 +222,8 @@ public sealed class FunctionsHost : IAsyncDisposable
             await StepAsync("waiting for the worker's HTTP endpoint", WaitUntilListeningAsync(_proxy.WorkerHttpUri, startup.Token), startup.Token);
         }
 
-        _front = await HttpFront.StartAsync(_options.HttpPort, functions, hostJson.RoutePrefix, new FunctionKeys(_options.FunctionKey), _proxy, cancellationToken);
-        foreach (var route in _front.Routes.Routes)
+        var routes = _front.Serve(functions, hostJson.RoutePrefix, new FunctionKeys(_options.FunctionKey), _proxy);
+        foreach (var route in routes.Routes)
         {
             var methods = route.Methods is null ? "ALL" : string.Join(',', route.Methods);
             _functions.Add(new HostedFunction(route.Function.Name, route.Function.Trigger.Type, $"[{methods}] {_front.BaseAddress}{route.Template}"));

@@ -17,6 +17,12 @@ public sealed class FunctionsHostOptions
     public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Called with the host's bound base address and a copy of <see cref="Settings"/> before the worker
+    /// starts, for settings that name the app's own URL (e.g. a callback base) when <see cref="HttpPort"/> is 0.
+    /// </summary>
+    public Action<Uri, IDictionary<string, string?>>? ConfigureSettings { get; init; }
+
+    /// <summary>
     /// When set, Function- and Admin-level HTTP routes require it in <c>x-functions-key</c> or
     /// <c>?code=</c>, else 401, as in Azure. Null (the dev runner, like <c>func start</c>) requires no key.
     /// </summary>

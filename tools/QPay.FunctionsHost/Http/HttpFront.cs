@@ -14,29 +14,26 @@ namespace QPay.FunctionsHost.Http;
 /// <summary>
 /// The public HTTP endpoint on 127.0.0.1: matches each request to a function route (404 when none),
 /// checks the function key (401), and hands the request to the worker through the proxy.
+/// It listens before the worker starts (so the port is known, and held, while the worker's settings
+/// are built) and answers 503 until <see cref="Serve"/> hands it the functions.
 /// </summary>
 internal sealed class HttpFront : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private volatile Serving? _serving;
 
-    private HttpFront(WebApplication app, Uri baseAddress, HttpRouteTable routes)
+    private HttpFront(WebApplication app, Uri baseAddress)
     {
         _app = app;
         BaseAddress = baseAddress;
-        Routes = routes;
     }
 
     public Uri BaseAddress { get; }
 
-    public HttpRouteTable Routes { get; }
+    public HttpRouteTable Routes => _serving?.Routes ?? throw new InvalidOperationException("The front does not serve functions yet.");
 
-    public static async Task<HttpFront> StartAsync(
-        int port,
-        IReadOnlyList<FunctionDefinition> functions,
-        string routePrefix,
-        FunctionKeys keys,
-        WorkerHttpProxy? proxy,
-        CancellationToken cancellationToken)
+    /// <summary>Listens on 127.0.0.1:<paramref name="port"/> (0 picks a free port, see <see cref="BaseAddress"/>).</summary>
+    public static async Task<HttpFront> ListenAsync(int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -47,29 +44,8 @@ internal sealed class HttpFront : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, port);
         });
         var app = builder.Build();
-        var routes = HttpRouteTable.Build(functions, routePrefix, app.Services.GetRequiredService<IInlineConstraintResolver>());
-        app.Run(async context =>
-        {
-            if (routes.Match(context) is not { } match)
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
-            if (!keys.IsAuthorized(match.Route.AuthLevel, context.Request))
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                return;
-            }
-
-            if (proxy is null)
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return;
-            }
-
-            await proxy.ForwardAsync(context, match);
-        });
+        HttpFront? front = null;
+        app.Run(context => front!.HandleAsync(context));
 
         try
         {
@@ -82,7 +58,16 @@ internal sealed class HttpFront : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new HttpFront(app, new Uri($"http://127.0.0.1:{new Uri(address).Port}/"), routes);
+        front = new HttpFront(app, new Uri($"http://127.0.0.1:{new Uri(address).Port}/"));
+        return front;
+    }
+
+    /// <summary>Starts routing requests to the HTTP-triggered functions.</summary>
+    public HttpRouteTable Serve(IReadOnlyList<FunctionDefinition> functions, string routePrefix, FunctionKeys keys, WorkerHttpProxy? proxy)
+    {
+        var routes = HttpRouteTable.Build(functions, routePrefix, _app.Services.GetRequiredService<IInlineConstraintResolver>());
+        _serving = new Serving(routes, keys, proxy);
+        return routes;
     }
 
     public async ValueTask DisposeAsync()
@@ -99,4 +84,36 @@ internal sealed class HttpFront : IAsyncDisposable
 
         await _app.DisposeAsync();
     }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (_serving is not { } serving)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsync("The host is starting.");
+            return;
+        }
+
+        if (serving.Routes.Match(context) is not { } match)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!serving.Keys.IsAuthorized(match.Route.AuthLevel, context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        if (serving.Proxy is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        await serving.Proxy.ForwardAsync(context, match);
+    }
+
+    private sealed record Serving(HttpRouteTable Routes, FunctionKeys Keys, WorkerHttpProxy? Proxy);
 }
