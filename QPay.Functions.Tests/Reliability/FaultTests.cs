@@ -95,10 +95,11 @@ public sealed class FaultTests
             services: FastRecovery);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-fault-stall");
         var paymentId = await harness.PayAsync(invoiceId);
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, DelayMs = 3_000, Count = 3 });
+        // Every check stalls until QPay recovers: how many attempts fit in the timeout is up to the machine.
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, DelayMs = 3_000, Count = 100 });
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // let the stalled calls drain from the sandbox
+        harness.Sandbox.ClearFaults();
         await harness.Get<PaymentReconciler>().RunAsync(default);
         await harness.ProcessOrderQueueAsync();
 

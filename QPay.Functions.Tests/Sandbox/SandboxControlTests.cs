@@ -64,6 +64,24 @@ public sealed class SandboxControlTests
     }
 
     [Fact]
+    public async Task Deleting_the_faults_drops_those_not_yet_hit()
+    {
+        await using var sandbox = await QPaySandbox.StartAsync();
+        using var http = await AuthorizedClientAsync(sandbox);
+        await PostJsonAsync(http, "/sandbox/faults", """{"endpoint":"payment.check","status":500,"count":5}""");
+        using var failing = await CheckAsync(http, "any");
+
+        using var deleted = await http.DeleteAsync("/sandbox/faults");
+        using var pending = await http.GetAsync("/sandbox/faults");
+        using var next = await CheckAsync(http, "any");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failing.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal("{}", await pending.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, next.StatusCode);
+    }
+
+    [Fact]
     public async Task Fault_delay_can_outlast_a_client_timeout()
     {
         await using var sandbox = await QPaySandbox.StartAsync();

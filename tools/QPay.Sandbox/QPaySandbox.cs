@@ -68,6 +68,9 @@ public sealed class QPaySandbox : IAsyncDisposable
         _app.Services.GetRequiredService<FaultInjector>().Add(fault);
     }
 
+    /// <summary>The same as <c>DELETE /sandbox/faults</c>: the faults not yet hit are dropped.</summary>
+    public void ClearFaults() => _app.Services.GetRequiredService<FaultInjector>().Clear();
+
     /// <summary>The same as <c>POST /sandbox/tokens/expire</c>: revokes every issued access and refresh token.</summary>
     public void ExpireTokens() => _app.Services.GetRequiredService<TokenIssuer>().RevokeAll();
 

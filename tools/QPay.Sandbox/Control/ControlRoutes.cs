@@ -26,6 +26,11 @@ internal static class ControlRoutes
 
         sandbox.MapPost("/faults", FaultsEndpoint.AddAsync);
         sandbox.MapGet("/faults", (FaultInjector faults) => ControlResults.Ok(faults.Pending()));
+        sandbox.MapDelete("/faults", (FaultInjector faults) =>
+        {
+            faults.Clear();
+            return ControlResults.Ok(new { cleared = true });
+        });
 
         sandbox.MapPost("/tokens/expire", (TokenIssuer tokens) => ControlResults.Ok(new { revoked = tokens.RevokeAll() }));
 
