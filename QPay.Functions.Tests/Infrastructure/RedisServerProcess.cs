@@ -58,12 +58,29 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a hung Redis.</summary>
+    public Task SuspendAsync() => SignalAsync("-STOP");
+
+    /// <summary>Thaws the server (SIGCONT); it then runs the commands that waited in its sockets.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        var process = _process is { HasExited: false } running ? running : throw new InvalidOperationException("redis-server is not running.");
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {process.Id} exited with {kill.ExitCode}.");
         }
     }
 

@@ -299,8 +299,9 @@ public sealed class WebhookTests
     [Fact]
     public async Task A_claim_left_without_orders_is_queued_again_by_a_duplicate_callback_once_stuck()
     {
+        var stuckAfter = TimeSpan.FromMinutes(3);
         await using var harness = await PaymentsHarness.StartAsync(services: s =>
-            s.PostConfigure<PaymentOptions>(o => o.StuckClaimAfter = TimeSpan.FromMilliseconds(300)));
+            s.PostConfigure<PaymentOptions>(o => o.StuckClaimAfter = stuckAfter));
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-16");
         var paymentId = await harness.PayAsync(invoiceId);
         await harness.CallbackAsync(invoiceId, paymentId);
@@ -308,7 +309,10 @@ public sealed class WebhookTests
 
         var tooEarly = await harness.CallbackAsync(invoiceId, paymentId);
         var queuedEarly = await harness.QueuedOrderMessagesAsync();
-        await Task.Delay(400);
+        // The claim's clock is moved back past the threshold instead of waiting it out.
+        var aged = stuckAfter + TimeSpan.FromSeconds(1);
+        Assert.True(await harness.Get<IProcessedInvoiceStore>().TryUpdateAsync(
+            invoiceId, c => c with { VerifiedAt = c.VerifiedAt - aged, EnqueuedAt = c.EnqueuedAt - aged }, default));
         var stuck = await harness.CallbackAsync(invoiceId, paymentId);
         var processed = await harness.ProcessOrderQueueAsync();
 

@@ -57,16 +57,24 @@ public sealed class FaultTests
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-fault-stale");
         Assert.Equal("PENDING", await StatusOf(harness, "user-fault-stale", sessionId));
 
-        // Redis stops answering (its data survives); a change lands in Table Storage meanwhile,
-        // and its Redis refresh is lost.
-        var database = await harness.Get<QPay.Functions.Storage.RedisConnection>().GetDatabaseAsync();
-        await database.ExecuteAsync("CLIENT", "PAUSE", "3000", "ALL");
+        var key = (StackExchange.Redis.RedisKey)QPay.Functions.Payments.Sessions.RedisSessionCache.Key(sessionId);
+        await using var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
+        var copyBeforeOutage = await direct.GetDatabase().StringGetAsync(key);
+        var connection = harness.Get<QPay.Functions.Storage.RedisConnection>();
+
+        // Redis hangs (its data survives); a change lands in Table Storage meanwhile.
+        await redis.SuspendAsync();
         var duringOutage = await StatusOf(harness, "user-fault-stale", sessionId);
+        var degraded = connection.IsDegraded;
         await harness.Get<ISessionStore>().UpdateAsync(sessionId, s => s with { Status = SessionStatus.Paid, PaidMnt = s.ExpectedMnt }, default);
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await redis.ResumeAsync();
+        // The change's Redis refresh is lost: Redis still holds the copy cached before the outage.
+        await direct.GetDatabase().StringSetAsync(key, copyBeforeOutage, TimeSpan.FromMinutes(5));
         var afterOutage = await StatusOf(harness, "user-fault-stale", sessionId);
 
-        Assert.True(harness.Get<QPay.Functions.Storage.RedisConnection>().LastRecoveredAt is not null);
+        Assert.False(copyBeforeOutage.IsNullOrEmpty);
+        Assert.True(degraded);
+        Assert.NotNull(connection.LastRecoveredAt);
         Assert.Equal("PENDING", duringOutage); // read from Table: the change had not happened yet
         Assert.Equal("PAID", afterOutage);     // not the PENDING copy still in Redis
     }
