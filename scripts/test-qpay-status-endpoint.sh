@@ -26,7 +26,11 @@ pay
 wait_for "$user" PROCESSED
 
 step "4. rate limit: at most $limit polls per minute per user"
-token="$("$REPO_ROOT/scripts/dev-token.sh" "$user")"
+# A user whose window starts with this loop: the first user's window opened during the waits above
+# and could roll over mid-loop.
+poller=$(unique_user poller)
+seed "$poller"
+token="$("$REPO_ROOT/scripts/dev-token.sh" "$poller")"
 limited=""
 for i in $(seq "$((limit + 5))"); do
   code=$(curl -sS -o "$TMP_DIR/rl.json" -D "$TMP_DIR/rl.headers" -w '%{http_code}' -H "Authorization: Bearer $token" "$APP_URL/payments/qpay/status?sessionId=$SESSION_ID")

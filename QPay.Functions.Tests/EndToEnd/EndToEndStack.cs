@@ -31,7 +31,8 @@ public sealed class EndToEndStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         LocalStack.EnsureRunning();
-        Sandbox = await QPaySandbox.StartAsync(new SandboxOptions { DefaultCallbackDuplicates = 1 });
+        // A callback runs the whole verification through the host; a loaded machine may need more than the 10 s default.
+        Sandbox = await QPaySandbox.StartAsync(new SandboxOptions { DefaultCallbackDuplicates = 1, CallbackTimeout = TimeSpan.FromSeconds(60) });
         var settings = LocalSettings.Values(new Dictionary<string, string?>
         {
             ["QPAY_BASE_URL"] = Sandbox.BaseUrl.ToString().TrimEnd('/'),

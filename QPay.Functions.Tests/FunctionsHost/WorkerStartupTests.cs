@@ -24,7 +24,7 @@ public sealed class WorkerStartupTests
         });
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
 
-        using var response = await client.GetAsync("health");
+        using var response = await Eventually.HealthyAsync(client);
 
         SmokeApp.AssertStatus(HttpStatusCode.OK, response, host);
         var health = Assert.Single(host.Functions, f => f.Name == "HealthFunction");

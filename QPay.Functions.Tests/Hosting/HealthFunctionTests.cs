@@ -15,7 +15,7 @@ public sealed class HealthFunctionTests
         LocalStack.EnsureRunning();
         using var host = TestApp.Build();
 
-        var (status, body) = await GetHealth(host.Services);
+        var (status, body) = await Eventually.ResultAsync(() => GetHealth(host.Services), h => h.Status == StatusCodes.Status200OK);
 
         Assert.Equal(StatusCodes.Status200OK, status);
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
@@ -32,7 +32,7 @@ public sealed class HealthFunctionTests
         LocalStack.EnsureRunning();
         await using var redis = await RedisServerProcess.StartAsync();
         using var host = TestApp.Build(new Dictionary<string, string?> { ["REDIS_DATABASE_URI"] = redis.Uri });
-        var (before, _) = await GetHealth(host.Services);
+        var (before, _) = await Eventually.ResultAsync(() => GetHealth(host.Services), h => h.Status == StatusCodes.Status200OK);
 
         await redis.StopAsync();
         var (after, body) = await GetHealth(host.Services);

@@ -81,8 +81,8 @@ public sealed class ReconcilerTests
         await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-outage");
         var paymentId = await harness.PayAsync(invoiceId);
-        // the callback and five reconciler runs, four attempts each (one call and three retries)
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 24 });
+        // QPay fails every check (the callback's and five reconciler runs') until it is cleared
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 1_000 });
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         for (var i = 0; i < 5; i++)
@@ -91,6 +91,7 @@ public sealed class ReconcilerTests
         }
 
         var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+        harness.Sandbox.ClearFaults();
         var recovered = await harness.Get<PaymentReconciler>().RunAsync(default); // QPay answers again
         await harness.ProcessOrderQueueAsync();
 
@@ -201,9 +202,10 @@ public sealed class ReconcilerTests
         await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-4");
         var paymentId = await harness.PayAsync(invoiceId);
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 4 });
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 1_000 });
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
+        harness.Sandbox.ClearFaults(); // QPay recovers
         var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
         await harness.ProcessOrderQueueAsync();
 

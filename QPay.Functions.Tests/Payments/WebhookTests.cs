@@ -286,9 +286,10 @@ public sealed class WebhookTests
         await using var harness = await PaymentsHarness.StartAsync();
         var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-15");
         var paymentId = await harness.PayAsync(invoiceId);
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 4 });
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 1_000 });
 
         var failed = await harness.CallbackAsync(invoiceId, paymentId);
+        harness.Sandbox.ClearFaults(); // QPay recovers
         var retried = await harness.CallbackAsync(invoiceId, paymentId);
 
         Assert.Equal(StatusCodes.Status200OK, failed.Status);

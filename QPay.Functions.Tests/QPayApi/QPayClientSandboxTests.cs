@@ -65,9 +65,11 @@ public sealed class QPayClientSandboxTests
     public async Task A_slow_login_is_still_made_once_for_two_instances()
     {
         var tokenKey = "test:qpay:token:" + Guid.NewGuid().ToString("N");
-        await using var first = await PaymentsHarness.StartAsync(tokenCacheKey: tokenKey);
+        // Attempts that outlast the slow login even on a loaded machine: a timed-out attempt would log in again.
+        var patient = new Dictionary<string, string?> { ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "30", ["QPAY_TOTAL_TIMEOUT_SEC"] = "60" };
+        await using var first = await PaymentsHarness.StartAsync(settings: patient, tokenCacheKey: tokenKey);
         using var second = TestApp.Build(
-            new Dictionary<string, string?> { ["QPAY_BASE_URL"] = first.Sandbox.BaseUrl.ToString().TrimEnd('/') },
+            new Dictionary<string, string?>(patient) { ["QPAY_BASE_URL"] = first.Sandbox.BaseUrl.ToString().TrimEnd('/') },
             s => s.PostConfigure<QPayOptions>(o => o.TokenCacheKey = tokenKey));
         first.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.Token, DelayMs = 6_000, Count = 2 }); // past the old 5 s wait
 
@@ -166,8 +168,9 @@ public sealed class QPayClientSandboxTests
     [Fact]
     public async Task Invoice_creation_stalling_past_the_attempt_timeout_fails_once_as_a_timeout()
     {
-        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "1" });
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCreate, DelayMs = 2_500 });
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "3" });
+        // Far past the timeout, so the request surely reaches the sandbox first; the delay ends when the client gives up.
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCreate, DelayMs = 60_000 });
 
         var error = await Assert.ThrowsAsync<QPayApiException>(() => harness.Get<IQPayClient>().CreateInvoiceAsync(Invoice("slow1", 100m), default));
 

@@ -85,9 +85,10 @@ public sealed class FaultTests
         await using var harness = await PaymentsHarness.StartAsync(services: FastRecovery);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-fault-500");
         var paymentId = await harness.PayAsync(invoiceId);
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 4 });
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 500, Count = 1_000 });
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
+        harness.Sandbox.ClearFaults(); // QPay recovers
         await harness.Get<PaymentReconciler>().RunAsync(default);
         await harness.ProcessOrderQueueAsync();
 
@@ -99,12 +100,12 @@ public sealed class FaultTests
     public async Task Qpay_stalling_past_the_timeout_at_verification_is_completed_by_the_reconciler()
     {
         await using var harness = await PaymentsHarness.StartAsync(
-            settings: new Dictionary<string, string?> { ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "1", ["QPAY_TOTAL_TIMEOUT_SEC"] = "2" },
+            settings: new Dictionary<string, string?> { ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "3", ["QPAY_TOTAL_TIMEOUT_SEC"] = "6" },
             services: FastRecovery);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-fault-stall");
         var paymentId = await harness.PayAsync(invoiceId);
         // Every check stalls until QPay recovers: how many attempts fit in the timeout is up to the machine.
-        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, DelayMs = 3_000, Count = 100 });
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, DelayMs = 60_000, Count = 100 });
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         harness.Sandbox.ClearFaults();
