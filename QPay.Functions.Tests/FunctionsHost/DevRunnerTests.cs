@@ -34,7 +34,7 @@ public sealed class DevRunnerTests
         using var runner = StartRunner(TestPaths.SmokeAppOutput, port, settingsFile, output);
         try
         {
-            await SmokeApp.EventuallyAsync(
+            await Eventually.UntilAsync(
                 () => output.Any(l => l.StartsWith("Serving on", StringComparison.Ordinal)) || runner.HasExited,
                 "the dev runner to serve");
             Assert.False(runner.HasExited, string.Join(Environment.NewLine, output));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.FunctionsHost;
 
@@ -85,7 +86,7 @@ public sealed class HttpTriggerTests(SmokeHostFixture smoke) : IClassFixture<Smo
         Assert.False(outcome.Succeeded);
         Assert.Contains("Smoke failure requested", outcome.ExceptionMessage);
         Assert.Equal(500, outcome.HttpStatusCode);
-        await SmokeApp.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => smoke.Host.Logs.Any(l => l.InvocationId == outcome.InvocationId && l.Message.Contains("Smoke failure requested", StringComparison.Ordinal)),
             "the worker's log of the exception");
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using QPay.Functions.Tests.Infrastructure;
 using QPay.FunctionsHost;
 
 namespace QPay.Functions.Tests.FunctionsHost;
@@ -79,7 +80,7 @@ public sealed class QueueTriggerTests : IAsyncLifetime
         Assert.Equal(id, JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(poisoned))).RootElement.GetProperty("id").GetString());
         Assert.Empty(await SmokeApp.PeekRawAsync(_queueName + "-done"));
         // The function's own log lines came back over the gRPC stream, one per attempt.
-        await SmokeApp.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => Enumerable.Range(1, 5).All(n => _host.Logs.Any(l => l.Source == HostLogSource.Worker && l.Message == $"Smoke message {id} attempt {n}")),
             "the function's log line of each attempt");
     }

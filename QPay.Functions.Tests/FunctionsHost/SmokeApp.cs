@@ -19,8 +19,7 @@ internal static class SmokeApp
     /// <summary>Midnight on January 1st: never during a test run.</summary>
     public const string YearlySchedule = "0 0 0 1 1 *";
 
-    /// <summary>Generous: outcomes arrive in seconds, a slow shared machine must not fail a test.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    public static readonly TimeSpan Patience = Eventually.Patience;
 
     public static string NewQueueName() => $"smoke-{Guid.NewGuid():N}"[..22];
 
@@ -78,23 +77,6 @@ internal static class SmokeApp
             await RawQueue(queueName + suffix).DeleteIfExistsAsync();
         }
     }
-
-    /// <summary>Polls until the condition holds, failing after <see cref="Patience"/> with what was awaited.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out after {Patience} waiting for {what}.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    public static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
 
     /// <summary>Asserts a status code; a failure shows the host's recent log and invocations.</summary>
     public static void AssertStatus(HttpStatusCode expected, HttpResponseMessage response, Host host) =>

@@ -1,3 +1,5 @@
+using QPay.Functions.Tests.Infrastructure;
+
 namespace QPay.Functions.Tests.FunctionsHost;
 
 /// <summary>Timer triggers: fired on demand whatever the schedule, and on their NCronTab schedule.</summary>
@@ -19,7 +21,7 @@ public sealed class TimerTriggerTests : IAsyncLifetime
 
         Assert.True(outcome.Succeeded, outcome.ExceptionDetails);
         Assert.Equal("timerTrigger", outcome.TriggerType);
-        await SmokeApp.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => host.Logs.Any(l => l.InvocationId == outcome.InvocationId && l.Message.StartsWith("Smoke timer fired (past due: False", StringComparison.Ordinal)),
             "the timer function's log line");
     }
@@ -29,7 +31,7 @@ public sealed class TimerTriggerTests : IAsyncLifetime
     {
         await using var host = await SmokeApp.StartAsync(_queueName, timerSchedule: "*/1 * * * * *");
 
-        await SmokeApp.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => host.Invocations.Count(o => o.FunctionName == SmokeApp.TimerFunction && o.Succeeded) >= 2,
             "two scheduled runs of the every-second timer");
     }

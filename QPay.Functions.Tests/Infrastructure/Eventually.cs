@@ -1,9 +1,10 @@
 namespace QPay.Functions.Tests.Infrastructure;
 
-/// <summary>Asks again until the answer is the expected one, for probes that a loaded machine may answer late once.</summary>
+/// <summary>Asks again until the answer is the expected one, for outcomes that a loaded machine may give late.</summary>
 internal static class Eventually
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    /// <summary>Generous: outcomes arrive in seconds, a slow shared machine must not fail a test.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     /// <summary>
     /// The first result that satisfies <paramref name="done"/>, or the last one after <see cref="Patience"/>
@@ -25,9 +26,20 @@ internal static class Eventually
                 disposable.Dispose();
             }
 
-            await Task.Delay(250);
+            await Task.Delay(100);
         }
     }
+
+    /// <summary>Polls until the condition holds, failing after <see cref="Patience"/> with what was awaited.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        if (!await ResultAsync(condition, held => held))
+        {
+            Assert.Fail($"Timed out after {Patience} waiting for {what}.");
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
 
     /// <summary>GET /health until it answers 200: a cold app's first checks (Redis connect, storage clients) can outlast their 3 s timeout.</summary>
     public static Task<HttpResponseMessage> HealthyAsync(HttpClient client) =>

@@ -25,7 +25,7 @@ public sealed class SandboxStandaloneTests
             var accessToken = body.GetProperty("access_token").GetString()!;
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
             using var create = await PostJsonAsync(http, "/v2/invoice", InvoiceJson(CallbackBase));
-            await WaitForAsync(() => output.ToString().Contains("POST /v2/invoice ->", StringComparison.Ordinal));
+            await Eventually.UntilAsync(() => output.ToString().Contains("POST /v2/invoice ->", StringComparison.Ordinal), "the sandbox's request log line");
 
             var log = output.ToString();
             Assert.Equal(HttpStatusCode.OK, create.StatusCode);
@@ -87,15 +87,6 @@ public sealed class SandboxStandaloneTests
             {
                 await Task.Delay(200);
             }
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
         }
     }
 }
