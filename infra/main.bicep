@@ -151,6 +151,8 @@ var tableNames = [
   'PaymentSessions'
   'ProcessedInvoices'
   'Orders'
+  'Products'
+  'Coupons'
 ]
 var queueNames = [
   'qpay-order-creation'

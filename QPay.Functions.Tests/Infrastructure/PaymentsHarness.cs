@@ -73,6 +73,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
             });
             services?.Invoke(s);
         });
+        await DemoCatalog.EnsureLoadedAsync(app.Services);
         return new PaymentsHarness(qpay, app, collector, orderQueue);
     }
 
@@ -254,7 +255,7 @@ internal static class HttpRequests
     }
 }
 
-/// <summary>Carts used across tests (USD; rate 3400 MNT/USD locally).</summary>
+/// <summary>Carts used across tests (USD; rate 3400 MNT/USD locally), priced as the demo catalogue prices them.</summary>
 internal static class Carts
 {
     /// <summary>Two sellers, a coupon: 2×10.25 + 1×5 − 2 = 23.50 USD = 79,900 MNT.</summary>

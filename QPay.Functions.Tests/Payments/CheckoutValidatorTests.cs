@@ -1,3 +1,4 @@
+using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Tests.Payments;
@@ -77,5 +78,5 @@ public sealed class CheckoutValidatorTests
         $$"""{"cart":[{{string.Join(',', Enumerable.Range(0, lines).Select(i => $$"""{"productId":"p{{i}}","quantity":1,"sale_price":1,"shopId":"s1"}"""))}}],"sellers":["s1"],"totalAmount":{{lines}}}""";
 
     private static SeedSessionRequest Parse(string json) =>
-        System.Text.Json.JsonSerializer.Deserialize(json, SessionJsonContext.Default.SeedSessionRequest)!;
+        System.Text.Json.JsonSerializer.Deserialize(json, SeedingJsonContext.Default.SeedSessionRequest)!;
 }

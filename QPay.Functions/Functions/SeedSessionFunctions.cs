@@ -4,8 +4,9 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.RateLimiting;
-using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Security;
 
 namespace QPay.Functions.Functions;
@@ -31,7 +32,7 @@ public sealed class SeedSessionFunctions(
             return ApiError.Unauthorized(caller.Failure!);
         }
 
-        var (body, error) = await JsonBody.ReadAsync(request, SessionJsonContext.Default.SeedSessionRequest, cancellationToken);
+        var (body, error) = await JsonBody.ReadAsync(request, SeedingJsonContext.Default.SeedSessionRequest, cancellationToken);
         return error ?? await CreateAsync(request, caller.UserId!, body!, "public", fieldPrefix: null, cancellationToken);
     }
 
@@ -45,7 +46,7 @@ public sealed class SeedSessionFunctions(
             return ApiError.NotInternal();
         }
 
-        var (body, error) = await JsonBody.ReadAsync(request, SessionJsonContext.Default.InternalSeedSessionRequest, cancellationToken);
+        var (body, error) = await JsonBody.ReadAsync(request, SeedingJsonContext.Default.InternalSeedSessionRequest, cancellationToken);
         if (error is not null)
         {
             return error;
@@ -79,6 +80,11 @@ public sealed class SeedSessionFunctions(
         }
 
         var result = await sessions.CreateAsync(userId, checkout!, origin, cancellationToken);
+        if (result.Refused is { } refused)
+        {
+            return PricingRejection.Result(refused, fieldPrefix);
+        }
+
         if (!result.Succeeded)
         {
             var code = result.QPayError?.ErrorCode ?? "QPAY_ERROR";
@@ -91,7 +97,7 @@ public sealed class SeedSessionFunctions(
         var invoice = result.Invoice!;
         return new OkObjectResult(new SeedSessionResponse(
             true,
-            result.Session.SessionId,
+            result.Session!.SessionId,
             options.Value.SessionTtlSeconds,
             new SeedSessionInvoice(
                 invoice.InvoiceId,

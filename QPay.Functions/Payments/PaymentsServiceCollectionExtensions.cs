@@ -1,9 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
+using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Reconciliation;
+using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
 using QPay.Functions.Payments.Webhooks;
@@ -12,7 +15,7 @@ namespace QPay.Functions.Payments;
 
 public static class PaymentsServiceCollectionExtensions
 {
-    /// <summary>Sessions, webhook verification, order creation and status.</summary>
+    /// <summary>Catalogue and pricing, sessions, webhook verification, order creation and status.</summary>
     public static IServiceCollection AddPayments(this IServiceCollection services)
     {
         services.AddOptions<PaymentOptions>().BindConfiguration(string.Empty).ValidateOnStart();
@@ -21,6 +24,14 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<ISessionStore, SessionTableStore>();
         services.AddSingleton<ISessionCache, RedisSessionCache>();
         services.AddSingleton<SeedSessionService>();
+        services.AddSingleton<CheckoutPricer>();
+
+        // The Products table is the default catalogue; a marketplace registers its own IProductCatalog after this.
+        services.AddSingleton<ProductTable>();
+        services.AddSingleton<IProductCatalog>(sp => sp.GetRequiredService<ProductTable>());
+        services.AddSingleton<IProductStore>(sp => sp.GetRequiredService<ProductTable>());
+        services.AddSingleton<ICouponStore, CouponTable>();
+        services.AddSingleton<CatalogAdmin>();
         services.AddSingleton<SessionReader>();
 
         services.AddSingleton<IProcessedInvoiceStore, ProcessedInvoiceTableStore>();

@@ -6,6 +6,8 @@ public static class StorageNames
     public const string PaymentSessionsTable = "PaymentSessions";
     public const string ProcessedInvoicesTable = "ProcessedInvoices";
     public const string OrdersTable = "Orders";
+    public const string ProductsTable = "Products";
+    public const string CouponsTable = "Coupons";
     public const string OrderCreationQueue = "qpay-order-creation";
     public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Sessions;
@@ -8,7 +9,7 @@ namespace QPay.Functions.Payments.Orders;
 /// <summary>
 /// Creates the orders of a verified invoice (design §4, the queue side): one order per seller,
 /// ids derived from (invoiceId, shopId) so a redelivered message rewrites the same rows; then the
-/// session becomes PROCESSED and the claim OrdersCreated. Anything unexpected throws, so that the
+/// session becomes PROCESSED and the claim OrdersCreated. A coupon's redemption is counted first. Anything unexpected throws, so that the
 /// queue retries and, after <see cref="MaxDequeueCount"/> attempts, moves the message to poison.
 /// </summary>
 public sealed class OrderCreationService(
@@ -17,6 +18,7 @@ public sealed class OrderCreationService(
     IProcessedInvoiceStore claims,
     IOrderStore orders,
     IPendingSessionIndex pending,
+    ICouponStore coupons,
     TimeProvider clock,
     ILogger<OrderCreationService> logger)
 {
@@ -45,6 +47,13 @@ public sealed class OrderCreationService(
             await FinishSessionAsync(session, claim.OrderIds, claim, cancellationToken).ConfigureAwait(false);
             await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
             return claim.OrderIds;
+        }
+
+        // The coupon's redemption is counted before the orders exist, so that every retry of this
+        // message counts it (once: the store keys it by session) until the orders are written.
+        if (session.Coupon is { Code: { } code } && await coupons.RedeemAsync(code, session.UserId, session.SessionId, cancellationToken).ConfigureAwait(false))
+        {
+            Log.CouponRedeemed(logger, session.SessionId, code);
         }
 
         var split = OrderSplitter.Split(session, message.InvoiceId, claim.VerifiedAt);

@@ -44,10 +44,12 @@ internal sealed class OrderEntity : ITableEntity
     public ETag ETag { get; set; }
 
     public string ShopId { get; set; } = string.Empty;
+    public string? SellerId { get; set; }
     public string ItemsJson { get; set; } = "[]";
     public string SubtotalUsd { get; set; } = "0";
     public string DiscountUsd { get; set; } = "0";
     public string TotalUsd { get; set; } = "0";
+    public string TotalMnt { get; set; } = "0";
     public string? ShippingAddressId { get; set; }
     public string? CouponJson { get; set; }
     public string InvoiceId { get; set; } = string.Empty;
@@ -59,10 +61,12 @@ internal sealed class OrderEntity : ITableEntity
         PartitionKey = order.UserId,
         RowKey = order.OrderId,
         ShopId = order.ShopId,
+        SellerId = order.SellerId,
         ItemsJson = JsonSerializer.Serialize(order.Items, SessionJsonContext.Default.IReadOnlyListCartLine),
         SubtotalUsd = TableDecimal.Format(order.SubtotalUsd),
         DiscountUsd = TableDecimal.Format(order.DiscountUsd),
         TotalUsd = TableDecimal.Format(order.TotalUsd),
+        TotalMnt = TableDecimal.Format(order.TotalMnt),
         ShippingAddressId = order.ShippingAddressId,
         CouponJson = order.Coupon is null ? null : JsonSerializer.Serialize(order.Coupon, SessionJsonContext.Default.Coupon),
         InvoiceId = order.InvoiceId,
@@ -75,9 +79,11 @@ internal sealed class OrderEntity : ITableEntity
         OrderId = RowKey,
         UserId = PartitionKey,
         ShopId = ShopId,
+        SellerId = SellerId,
         Items = JsonSerializer.Deserialize(ItemsJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
         SubtotalUsd = TableDecimal.Parse(SubtotalUsd),
         DiscountUsd = TableDecimal.Parse(DiscountUsd),
+        TotalMnt = TableDecimal.Parse(TotalMnt),
         ShippingAddressId = ShippingAddressId,
         Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
         InvoiceId = InvoiceId,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace QPay.Functions.Payments.Sessions;
@@ -36,15 +37,35 @@ public static class SessionStatusOrder
     };
 }
 
+/// <summary>
+/// A cart line as a session and an order keep it. <see cref="SalePrice"/> is the catalogue's USD
+/// price when the session was seeded; <see cref="Title"/> and <see cref="SelectedOptions"/> are the
+/// buyer's words for the seller (size, colour) and never take part in pricing.
+/// </summary>
 public sealed record CartLine(
     [property: JsonPropertyName("productId")] string ProductId,
     [property: JsonPropertyName("quantity")] int Quantity,
     [property: JsonPropertyName("sale_price")] decimal SalePrice,
-    [property: JsonPropertyName("shopId")] string ShopId);
+    [property: JsonPropertyName("shopId")] string ShopId)
+{
+    [JsonPropertyName("title"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Title { get; init; }
 
+    [JsonPropertyName("selectedOptions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? SelectedOptions { get; init; }
+}
+
+/// <summary>
+/// The coupon a session was priced with: the discount the server computed (USD), and the shop
+/// that funds it when it is a seller's coupon (it then discounts only that shop's lines).
+/// </summary>
 public sealed record Coupon(
     [property: JsonPropertyName("code")] string? Code,
-    [property: JsonPropertyName("discountAmount")] decimal DiscountAmount);
+    [property: JsonPropertyName("discountAmount")] decimal DiscountAmount)
+{
+    [JsonPropertyName("shopId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ShopId { get; init; }
+}
 
 /// <summary>A checkout: the cart, what QPay is asked for, and how far the payment got.</summary>
 public sealed record PaymentSession
@@ -53,6 +74,9 @@ public sealed record PaymentSession
     public required string UserId { get; init; }
     public required IReadOnlyList<CartLine> Cart { get; init; }
     public required IReadOnlyList<string> Sellers { get; init; }
+
+    /// <summary>The marketplace's seller id of a shop, where the request named one (kept on that shop's order).</summary>
+    public IReadOnlyDictionary<string, string> SellerIds { get; init; } = EmptySellerIds;
     public required decimal TotalUsd { get; init; }
     public Coupon? Coupon { get; init; }
     public string? ShippingAddressId { get; init; }
@@ -75,4 +99,6 @@ public sealed record PaymentSession
 
     /// <summary>Bumped by every stored change; the Redis copy never goes back to a lower one.</summary>
     public int Version { get; init; }
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptySellerIds = new Dictionary<string, string>();
 }

@@ -21,6 +21,7 @@ internal sealed class SessionEntity : ITableEntity
     public string UserId { get; set; } = string.Empty;
     public string CartJson { get; set; } = "[]";
     public string SellersJson { get; set; } = "[]";
+    public string? SellerIdsJson { get; set; }
     public string TotalUsd { get; set; } = "0";
     public string? CouponJson { get; set; }
     public string? ShippingAddressId { get; set; }
@@ -42,6 +43,7 @@ internal sealed class SessionEntity : ITableEntity
         UserId = session.UserId,
         CartJson = JsonSerializer.Serialize(session.Cart, SessionJsonContext.Default.IReadOnlyListCartLine),
         SellersJson = JsonSerializer.Serialize(session.Sellers, SessionJsonContext.Default.IReadOnlyListString),
+        SellerIdsJson = session.SellerIds.Count == 0 ? null : JsonSerializer.Serialize(session.SellerIds, SessionJsonContext.Default.IReadOnlyDictionaryStringString),
         TotalUsd = TableDecimal.Format(session.TotalUsd),
         CouponJson = session.Coupon is null ? null : JsonSerializer.Serialize(session.Coupon, SessionJsonContext.Default.Coupon),
         ShippingAddressId = session.ShippingAddressId,
@@ -64,6 +66,7 @@ internal sealed class SessionEntity : ITableEntity
         UserId = UserId,
         Cart = JsonSerializer.Deserialize(CartJson, SessionJsonContext.Default.IReadOnlyListCartLine) ?? [],
         Sellers = JsonSerializer.Deserialize(SellersJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
+        SellerIds = SellerIdsJson is null ? PaymentSession.EmptySellerIds : JsonSerializer.Deserialize(SellerIdsJson, SessionJsonContext.Default.IReadOnlyDictionaryStringString) ?? PaymentSession.EmptySellerIds,
         TotalUsd = TableDecimal.Parse(TotalUsd),
         Coupon = CouponJson is null ? null : JsonSerializer.Deserialize(CouponJson, SessionJsonContext.Default.Coupon),
         ShippingAddressId = ShippingAddressId,

@@ -8,7 +8,6 @@ namespace QPay.Functions.Payments.Sessions;
 [JsonSerializable(typeof(CachedSession))]
 [JsonSerializable(typeof(IReadOnlyList<CartLine>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(Coupon))]
-[JsonSerializable(typeof(SeedSessionRequest))]
-[JsonSerializable(typeof(InternalSeedSessionRequest))]
 internal sealed partial class SessionJsonContext : JsonSerializerContext;

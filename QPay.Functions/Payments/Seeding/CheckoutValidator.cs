@@ -1,30 +1,27 @@
+using System.Text;
+using System.Text.Json;
+using QPay.Functions.Payments.Pricing;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Security;
 
-namespace QPay.Functions.Payments.Sessions;
-
-/// <summary>A cart that passed validation, in the shape a session stores.</summary>
-public sealed record Checkout(
-    IReadOnlyList<CartLine> Cart,
-    IReadOnlyList<string> Sellers,
-    decimal TotalUsd,
-    Coupon? Coupon,
-    string? ShippingAddressId);
-
-/// <summary>What is wrong with a request, naming the field (JSON path) it is about.</summary>
-public sealed record ValidationProblem(string Field, string Message);
+namespace QPay.Functions.Payments.Seeding;
 
 /// <summary>
-/// The rules of a seed-session body (design §3): a non-empty cart of at most
+/// The shape rules of a seed-session body (design §3): a non-empty cart of at most
 /// <see cref="MaxLines"/> lines; integer quantities 1..999; prices above 0 with at most two
-/// decimals; ids of safe characters; sellers equal to the set of cart shops; totalAmount equal,
-/// to the cent, to the cart sum minus the coupon discount, and positive.
+/// decimals; ids of safe characters; a bounded title and selectedOptions; sellers (shopId strings
+/// or <c>{shopId, sellerId}</c>) equal to the set of cart shops; a coupon with a code; totalAmount
+/// equal, to the cent, to the cart sum minus the coupon discount, and positive. Whether the prices
+/// and the discount are the server's is the pricer's question, asked next.
 /// </summary>
 public static class CheckoutValidator
 {
     public const int MaxLines = 100;
     public const int MaxQuantity = 999;
-    public const decimal MaxSalePrice = 100_000m;
+    public const decimal MaxSalePrice = UsdAmount.MaxPrice;
     public const decimal MaxTotal = 1_000_000m;
+    public const int MaxTitleLength = 200;
+    public const int MaxSelectedOptionsBytes = 1024;
 
     public static ValidationProblem? Validate(SeedSessionRequest request, out Checkout? checkout)
     {
@@ -56,7 +53,7 @@ public static class CheckoutValidator
             lines.Add(line!);
         }
 
-        var sellersProblem = ValidateSellers(request.Sellers, lines, out var sellers);
+        var sellersProblem = ValidateSellers(request.Sellers, lines, out var sellers, out var sellerIds);
         if (sellersProblem is not null)
         {
             return sellersProblem;
@@ -65,12 +62,12 @@ public static class CheckoutValidator
         Coupon? coupon = null;
         if (request.Coupon is { } couponInput)
         {
-            if (couponInput.Code is not null && !Identifiers.IsValid(couponInput.Code))
+            if (!Identifiers.IsValid(couponInput.Code))
             {
-                return new("coupon.code", $"coupon.code must be {Identifiers.Rule}.");
+                return new("coupon.code", $"coupon.code is required and must be {Identifiers.Rule}.");
             }
 
-            if (couponInput.DiscountAmount is not { } discount || discount < 0 || !HasAtMostTwoDecimals(discount))
+            if (couponInput.DiscountAmount is not { } discount || discount < 0 || !UsdAmount.IsWholeCents(discount))
             {
                 return new("coupon.discountAmount", "coupon.discountAmount must be a number of at least 0 with at most 2 decimals.");
             }
@@ -104,7 +101,7 @@ public static class CheckoutValidator
             return new("totalAmount", $"totalAmount {total} does not equal the cart sum minus coupon.discountAmount ({expected}).");
         }
 
-        checkout = new Checkout(lines, sellers!, total, coupon, request.ShippingAddressId);
+        checkout = new Checkout(lines, sellers!, sellerIds!, total, coupon, request.ShippingAddressId);
         return null;
     }
 
@@ -141,33 +138,68 @@ public static class CheckoutValidator
             return new($"{path}.quantity", $"{path}.quantity must be an integer from 1 to {MaxQuantity}.");
         }
 
-        if (input.SalePrice is not { } price || price <= 0 || price > MaxSalePrice || !HasAtMostTwoDecimals(price))
+        if (input.SalePrice is not { } price || price <= 0 || price > MaxSalePrice || !UsdAmount.IsWholeCents(price))
         {
             return new($"{path}.sale_price", $"{path}.sale_price must be greater than 0, at most {MaxSalePrice}, with at most 2 decimals.");
         }
 
-        line = new CartLine(input.ProductId, (int)quantity, price, input.ShopId);
+        if (input.Title is { Length: > MaxTitleLength })
+        {
+            return new($"{path}.title", $"{path}.title must be at most {MaxTitleLength} characters.");
+        }
+
+        if (input.SelectedOptions is { } options
+            && (options.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+                || Encoding.UTF8.GetByteCount(options.GetRawText()) > MaxSelectedOptionsBytes))
+        {
+            return new($"{path}.selectedOptions", $"{path}.selectedOptions must be an object or an array of at most {MaxSelectedOptionsBytes} bytes.");
+        }
+
+        line = new CartLine(input.ProductId, (int)quantity, price, input.ShopId)
+        {
+            Title = input.Title,
+            SelectedOptions = input.SelectedOptions is { ValueKind: JsonValueKind.Object or JsonValueKind.Array } kept ? kept.Clone() : null,
+        };
         return null;
     }
 
-    private static ValidationProblem? ValidateSellers(List<string?>? input, List<CartLine> lines, out IReadOnlyList<string>? sellers)
+    private static ValidationProblem? ValidateSellers(
+        List<SellerInput?>? input, List<CartLine> lines, out IReadOnlyList<string>? sellers, out IReadOnlyDictionary<string, string>? sellerIds)
     {
         sellers = null;
+        sellerIds = null;
         if (input is null)
         {
             return new("sellers", "sellers is required: the shopIds of the cart.");
         }
 
+        var listed = new List<string>(input.Count);
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < input.Count; i++)
         {
-            if (!Identifiers.IsValid(input[i]))
+            if (input[i] is not { } seller)
             {
-                return new($"sellers[{i}]", $"sellers[{i}] must be {Identifiers.Rule}.");
+                return new($"sellers[{i}]", $"sellers[{i}] must be a shopId or an object {{shopId, sellerId}}.");
+            }
+
+            if (!Identifiers.IsValid(seller.ShopId))
+            {
+                return new($"sellers[{i}]", $"sellers[{i}] must name a shopId of {Identifiers.Rule}.");
+            }
+
+            if (seller.SellerId is not null && !Identifiers.IsValid(seller.SellerId))
+            {
+                return new($"sellers[{i}].sellerId", $"sellers[{i}].sellerId must be {Identifiers.Rule}.");
+            }
+
+            listed.Add(seller.ShopId!);
+            if (seller.SellerId is not null)
+            {
+                ids[seller.ShopId!] = seller.SellerId;
             }
         }
 
-        var listed = input.Select(s => s!).ToList();
-        var shops = lines.Select(l => l.ShopId).Distinct(StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var shops = lines.Select(l => l.ShopId).ToHashSet(StringComparer.Ordinal);
         if (listed.Count != listed.Distinct(StringComparer.Ordinal).Count())
         {
             return new("sellers", "sellers must list each shop once.");
@@ -179,8 +211,8 @@ public static class CheckoutValidator
         }
 
         sellers = listed;
+        sellerIds = ids;
         return null;
     }
 
-    private static bool HasAtMostTwoDecimals(decimal value) => decimal.Round(value, 2) == value;
 }

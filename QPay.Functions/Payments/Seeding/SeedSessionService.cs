@@ -1,24 +1,31 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Pricing;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
 
-namespace QPay.Functions.Payments.Sessions;
+namespace QPay.Functions.Payments.Seeding;
 
-/// <summary>The outcome of seeding a session: the invoice to show, or QPay's refusal.</summary>
-public sealed record SeedSessionResult(PaymentSession Session, QPayInvoice? Invoice, QPayApiException? QPayError)
+/// <summary>
+/// The outcome of seeding a session: the invoice to show, the server's refusal to price the cart
+/// as sent (nothing was written, QPay was not called), or QPay's refusal of the invoice.
+/// </summary>
+public sealed record SeedSessionResult(PaymentSession? Session, QPayInvoice? Invoice, QPayApiException? QPayError, PricingProblem? Refused = null)
 {
     public bool Succeeded => Invoice is not null;
 }
 
 /// <summary>
-/// Creates a payment session and its QPay invoice (design §4): the session is written to Table
+/// Creates a payment session and its QPay invoice (design §4): the cart is priced by the server
+/// (<see cref="CheckoutPricer"/>: catalogue prices, the coupon's computed discount), the session is written to Table
 /// Storage (and the reconciler's pending index) first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
 /// callback URL carrying the webhook token), then the session gets its invoice id and goes to
 /// Redis with its TTL. A QPay failure marks the session failed and is answered, not retried.
 /// </summary>
 public sealed class SeedSessionService(
+    CheckoutPricer pricer,
     ISessionStore store,
     ISessionCache cache,
     IPendingSessionIndex pending,
@@ -30,8 +37,16 @@ public sealed class SeedSessionService(
 {
     public const string WebhookPath = "/payments/qpay/webhook";
 
-    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout checkout, string origin, CancellationToken cancellationToken)
+    /// <param name="request">A well-formed cart (<see cref="CheckoutValidator"/>) with the buyer's prices.</param>
+    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout request, string origin, CancellationToken cancellationToken)
     {
+        var pricing = await pricer.PriceAsync(userId, request, cancellationToken).ConfigureAwait(false);
+        if (pricing.Problem is { } refused)
+        {
+            return new SeedSessionResult(null, null, null, refused);
+        }
+
+        var checkout = pricing.Priced!;
         var settings = options.Value;
         var now = clock.GetUtcNow();
         var session = new PaymentSession
@@ -40,6 +55,7 @@ public sealed class SeedSessionService(
             UserId = userId,
             Cart = checkout.Cart,
             Sellers = checkout.Sellers,
+            SellerIds = checkout.SellerIds,
             TotalUsd = checkout.TotalUsd,
             Coupon = checkout.Coupon,
             ShippingAddressId = checkout.ShippingAddressId,

@@ -1,0 +1,175 @@
+using Azure;
+using Azure.Data.Tables;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Catalog;
+
+/// <summary>The coupons and their redemption counts.</summary>
+public interface ICouponStore
+{
+    /// <summary>The coupon with its redemption counts, in all and by <paramref name="userId"/> (one query); null when unknown.</summary>
+    Task<CouponStanding?> GetStandingAsync(string code, string userId, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces the coupon's rule; its redemption counts are kept.</summary>
+    Task UpsertAsync(CouponRule rule, CancellationToken cancellationToken);
+
+    /// <summary>The rule and its total redemptions; null when unknown.</summary>
+    Task<(CouponRule Rule, int Redemptions)?> GetAsync(string code, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the rule (its counts stay, so a re-created code keeps its history); false when unknown.</summary>
+    Task<bool> DeleteAsync(string code, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Counts one redemption of <paramref name="code"/> by <paramref name="userId"/> for
+    /// <paramref name="sessionId"/>, exactly once whatever runs concurrently: answers false when
+    /// this session's redemption was counted already. Limits are not checked here: a paid session
+    /// is honoured at the price it was quoted.
+    /// </summary>
+    Task<bool> RedeemAsync(string code, string userId, string sessionId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The Coupons table, one partition per code: the rule (RK <c>rule</c>), the total count
+/// (<c>redemptions</c>), a count per user (<c>user:&lt;userId&gt;</c>) and a marker per redeemed
+/// session (<c>session:&lt;sessionId&gt;</c>). A redemption writes the marker and both counts in
+/// one entity-group transaction, the counts under their ETags: so it happens once or not at all.
+/// </summary>
+internal sealed class CouponTable(StorageClients storage) : ICouponStore
+{
+    private const string RuleKey = "rule";
+    private const string RedemptionsKey = "redemptions";
+    private const string CountColumn = "Count";
+
+    public async Task<CouponStanding?> GetStandingAsync(string code, string userId, CancellationToken cancellationToken)
+    {
+        var rows = await ReadAsync(code, [RuleKey, RedemptionsKey, UserKey(userId)], cancellationToken).ConfigureAwait(false);
+        return rows.TryGetValue(RuleKey, out var rule)
+            ? new CouponStanding(ToRule(rule), Count(rows, RedemptionsKey), Count(rows, UserKey(userId)))
+            : null;
+    }
+
+    public async Task UpsertAsync(CouponRule rule, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(FromRule(rule), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(CouponRule Rule, int Redemptions)?> GetAsync(string code, CancellationToken cancellationToken)
+    {
+        var rows = await ReadAsync(code, [RuleKey, RedemptionsKey], cancellationToken).ConfigureAwait(false);
+        return rows.TryGetValue(RuleKey, out var rule) ? (ToRule(rule), Count(rows, RedemptionsKey)) : null;
+    }
+
+    public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.DeleteEntityAsync(CouponCodes.Normalize(code), RuleKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> RedeemAsync(string code, string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var partition = CouponCodes.Normalize(code);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var marker = "session:" + sessionId;
+        for (var attempt = 1; ; attempt++)
+        {
+            var rows = await ReadAsync(partition, [RedemptionsKey, UserKey(userId), marker], cancellationToken).ConfigureAwait(false);
+            if (rows.ContainsKey(marker))
+            {
+                return false;
+            }
+
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Add, new TableEntity(partition, marker) { ["UserId"] = userId }),
+                Increment(partition, RedemptionsKey, rows),
+                Increment(partition, UserKey(userId), rows),
+            };
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < OptimisticUpdate.MaxAttempts)
+            {
+                // Another redemption wrote first (a count's ETag moved, or a count or our marker now
+                // exists): read again; the marker tells whether it was this session's.
+            }
+        }
+    }
+
+    private static TableTransactionAction Increment(string partition, string rowKey, IReadOnlyDictionary<string, TableEntity> rows) =>
+        rows.TryGetValue(rowKey, out var row)
+            ? new(TableTransactionActionType.UpdateReplace, new TableEntity(partition, rowKey) { [CountColumn] = Count(rows, rowKey) + 1 }, row.ETag)
+            : new(TableTransactionActionType.Add, new TableEntity(partition, rowKey) { [CountColumn] = 1 });
+
+    private async Task<Dictionary<string, TableEntity>> ReadAsync(string code, IReadOnlyList<string> rowKeys, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var partition = TableClient.CreateQueryFilter($"PartitionKey eq {CouponCodes.Normalize(code)}");
+        var keys = string.Join(" or ", rowKeys.Select(key => TableClient.CreateQueryFilter($"RowKey eq {key}")));
+        var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        await foreach (var row in table.QueryAsync<TableEntity>($"{partition} and ({keys})", cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows[row.RowKey] = row;
+        }
+
+        return rows;
+    }
+
+    private static string UserKey(string userId) => "user:" + userId;
+
+    private static int Count(IReadOnlyDictionary<string, TableEntity> rows, string rowKey) =>
+        rows.TryGetValue(rowKey, out var row) ? row.GetInt32(CountColumn) ?? 0 : 0;
+
+    private static TableEntity FromRule(CouponRule rule)
+    {
+        var row = new TableEntity(CouponCodes.Normalize(rule.Code), RuleKey)
+        {
+            ["Kind"] = rule.Kind.ToString(),
+            ["Value"] = TableDecimal.Format(rule.Value),
+            ["Active"] = rule.Active,
+            ["UpdatedAt"] = rule.UpdatedAt,
+        };
+        // Absent limits are left out of the row rather than stored as nulls.
+        SetIfPresent(row, "MinSubtotalUsd", rule.MinSubtotalUsd is { } min ? TableDecimal.Format(min) : null);
+        SetIfPresent(row, "ShopId", rule.ShopId);
+        SetIfPresent(row, "ValidFrom", rule.ValidFrom);
+        SetIfPresent(row, "ValidTo", rule.ValidTo);
+        SetIfPresent(row, "MaxRedemptions", rule.MaxRedemptions);
+        SetIfPresent(row, "PerUserLimit", rule.PerUserLimit);
+        return row;
+    }
+
+    private static void SetIfPresent(TableEntity row, string column, object? value)
+    {
+        if (value is not null)
+        {
+            row[column] = value;
+        }
+    }
+
+    private static CouponRule ToRule(TableEntity row) => new(
+        row.PartitionKey,
+        Enum.Parse<CouponKind>(row.GetString("Kind")),
+        TableDecimal.Parse(row.GetString("Value")),
+        row.GetString("MinSubtotalUsd") is { } min ? TableDecimal.Parse(min) : null,
+        row.GetString("ShopId"),
+        row.GetDateTimeOffset("ValidFrom"),
+        row.GetDateTimeOffset("ValidTo"),
+        row.GetInt32("MaxRedemptions"),
+        row.GetInt32("PerUserLimit"),
+        row.GetBoolean("Active") ?? false,
+        row.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue);
+
+    private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
+        storage.GetTableAsync(StorageNames.CouponsTable, cancellationToken);
+}
