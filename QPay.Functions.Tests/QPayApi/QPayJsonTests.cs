@@ -102,6 +102,29 @@ public sealed class QPayJsonTests
         Assert.Equal(100m, result.PaidTotal);
     }
 
+    [Theory]
+    [InlineData("\"100.00\"", "100.00")]
+    [InlineData("\"2500\"", "2500")]
+    [InlineData("\"-5.50\"", "-5.50")]
+    [InlineData("2500", "2500")]
+    [InlineData("1e3", "1000")] // a JSON number is the number it says
+    [InlineData("\"10,00\"", null)] // a decimal comma, not 1000
+    [InlineData("\"1,000\"", null)] // a thousands separator
+    [InlineData("\"1000-\"", null)] // a trailing sign, not -1000
+    [InlineData("\"1e3\"", null)]
+    [InlineData("\"₮100\"", null)]
+    [InlineData("\"MNT 100\"", null)]
+    [InlineData("\" 100\"", null)]
+    [InlineData("\"\"", null)]
+    public async Task Money_strings_parse_invariantly_without_separators_trailing_signs_symbols_or_exponents(string json, string? expected)
+    {
+        var client = ClientAnswering(StubHttpHandler.Json($$"""{"invoice_id":"i1","invoice_status":"OPEN","total_amount":{{json}}}"""));
+
+        var invoice = await client.GetInvoiceAsync("i1", CancellationToken.None);
+
+        Assert.Equal(expected is null ? null : decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), invoice.TotalAmount);
+    }
+
     [Fact]
     public async Task Payment_get_reads_the_payment_endpoint_names_and_keeps_the_id_a_string()
     {
