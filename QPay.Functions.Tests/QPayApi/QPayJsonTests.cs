@@ -98,8 +98,11 @@ public sealed class QPayJsonTests
         Assert.Equal(100.00m, row.Amount);
         Assert.Equal(1.00m, row.Fee);
         Assert.Equal("CARD", row.PaymentType);
-        Assert.True(row.IsPaid);
-        Assert.Equal(100m, result.PaidTotal);
+        Assert.Equal("PAID", row.Status);
+        Assert.Equal("MNT", row.Currency);
+        Assert.Null(row.ObjectType); // real check rows name no object
+        Assert.Null(row.ObjectId);
+        Assert.Equal(100m, result.CountedRows("invoice-1").Sum(r => r.Amount));
     }
 
     [Theory]
