@@ -1,12 +1,20 @@
 using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Tests.Infrastructure;
+using QPay.Functions.Tests.Sandbox;
 
 namespace QPay.Functions.Tests.Payments;
 
-/// <summary>Only real money counts (<see cref="PaymentCheckResult.CountedRows"/>): payment/check bodies parsed by the real client.</summary>
+/// <summary>
+/// Only real money counts (<see cref="PaymentCheckResult.CountedRows"/>): payment/check bodies parsed
+/// by the real client, then the whole flow against the sandbox with a refunded card payment.
+/// </summary>
 public sealed class CountedPaymentsTests
 {
     private const string InvoiceId = "7f0c6a1e-5b2d-4c1a-9e3f-0a1b2c3d4e5f";
@@ -149,6 +157,55 @@ public sealed class CountedPaymentsTests
         var result = await CheckAsync(Body(Row("p-1", amount: amount), Row("p-2")));
 
         Assert.Equal(["p-2"], Ids(result));
+    }
+
+    [Fact]
+    public async Task A_card_payment_refunded_before_the_callback_is_not_paid()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-counted-1");
+        var paymentId = await harness.PayAsync(invoiceId, type: "CARD");
+        await RefundAsync(harness, paymentId);
+
+        var answer = await harness.CallbackAsync(invoiceId, paymentId);
+
+        Assert.Equal(StatusCodes.Status200OK, answer.Status);
+        Assert.Equal("NOT_PAID", answer.Reason);
+        Assert.False(answer.Body.GetProperty("processed").GetBoolean());
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+        Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Equal(0, await harness.QueuedOrderMessagesAsync());
+    }
+
+    [Fact]
+    public async Task After_a_refunded_card_payment_only_the_new_payment_is_counted()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-counted-2");
+        var refunded = await harness.PayAsync(invoiceId, type: "CARD");
+        await RefundAsync(harness, refunded);
+        var repaid = await harness.PayAsync(invoiceId); // the customer pays again, by bank transfer
+
+        var answer = await harness.CallbackAsync(invoiceId, repaid);
+
+        Assert.True(answer.Body.GetProperty("processed").GetBoolean());
+        var session = await harness.Get<ISessionStore>().GetAsync(sessionId, default);
+        var claim = await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default);
+        Assert.Equal([repaid], claim!.PaymentIds);
+        Assert.Equal(session!.ExpectedMnt, claim.PaidMnt);
+        Assert.Equal(session.ExpectedMnt, session.PaidMnt);
+    }
+
+    /// <summary>QPay's own refund, <c>DELETE /v2/payment/refund/{id}</c>, as a merchant would call it.</summary>
+    private static async Task RefundAsync(PaymentsHarness harness, string paymentId)
+    {
+        using var http = await SandboxHttp.AuthorizedClientAsync(harness.Sandbox);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v2/payment/refund/{paymentId}")
+        {
+            Content = new StringContent("""{"note":"customer asked"}""", Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
     }
 
     private static async Task<PaymentCheckResult> CheckAsync(string body)
