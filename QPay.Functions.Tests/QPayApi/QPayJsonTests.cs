@@ -98,8 +98,34 @@ public sealed class QPayJsonTests
         Assert.Equal(100.00m, row.Amount);
         Assert.Equal(1.00m, row.Fee);
         Assert.Equal("CARD", row.PaymentType);
-        Assert.True(row.IsPaid);
-        Assert.Equal(100m, result.PaidTotal);
+        Assert.Equal("PAID", row.Status);
+        Assert.Equal("MNT", row.Currency);
+        Assert.Null(row.ObjectType); // real check rows name no object
+        Assert.Null(row.ObjectId);
+        Assert.Equal(100m, result.CountedRows("invoice-1").Sum(r => r.Amount));
+    }
+
+    [Theory]
+    [InlineData("\"100.00\"", "100.00")]
+    [InlineData("\"2500\"", "2500")]
+    [InlineData("\"-5.50\"", "-5.50")]
+    [InlineData("2500", "2500")]
+    [InlineData("1e3", "1000")] // a JSON number is the number it says
+    [InlineData("\"10,00\"", null)] // a decimal comma, not 1000
+    [InlineData("\"1,000\"", null)] // a thousands separator
+    [InlineData("\"1000-\"", null)] // a trailing sign, not -1000
+    [InlineData("\"1e3\"", null)]
+    [InlineData("\"₮100\"", null)]
+    [InlineData("\"MNT 100\"", null)]
+    [InlineData("\" 100\"", null)]
+    [InlineData("\"\"", null)]
+    public async Task Money_strings_parse_invariantly_without_separators_trailing_signs_symbols_or_exponents(string json, string? expected)
+    {
+        var client = ClientAnswering(StubHttpHandler.Json($$"""{"invoice_id":"i1","invoice_status":"OPEN","total_amount":{{json}}}"""));
+
+        var invoice = await client.GetInvoiceAsync("i1", CancellationToken.None);
+
+        Assert.Equal(expected is null ? null : decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), invoice.TotalAmount);
     }
 
     [Fact]

@@ -103,5 +103,7 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
     }
 
     private static PaymentRow ToRow(PaymentWire row) =>
-        new(row.PaymentId ?? string.Empty, row.PaymentStatus, row.PaymentAmount, row.Fee, row.PaymentCurrency, row.Type, row.PaymentDate);
+        new(
+            row.PaymentId ?? string.Empty, row.PaymentStatus, row.PaymentAmount, row.Fee, row.PaymentCurrency, row.Type,
+            row.ObjectType, row.ObjectId, row.PaymentDate);
 }

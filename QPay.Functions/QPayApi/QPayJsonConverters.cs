@@ -10,6 +10,13 @@ namespace QPay.Functions.QPayApi;
 /// </summary>
 internal sealed class QPayMoneyConverter : JsonConverter<decimal?>
 {
+    /// <summary>
+    /// Digits, one decimal point and a leading sign only: "10,00" or "1,000" (a thousands separator
+    /// or a decimal comma), "1000-" (a trailing sign), "1e3" and currency symbols are refused, so a
+    /// string we cannot read without guessing never becomes an amount.
+    /// </summary>
+    internal const NumberStyles StringAmount = NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign;
+
     public override decimal? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         switch (reader.TokenType)
@@ -18,7 +25,7 @@ internal sealed class QPayMoneyConverter : JsonConverter<decimal?>
                 return reader.GetDecimal();
             case JsonTokenType.String:
                 var text = reader.GetString();
-                return decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
+                return decimal.TryParse(text, StringAmount, CultureInfo.InvariantCulture, out var value) ? value : null;
             case JsonTokenType.StartObject or JsonTokenType.StartArray:
                 reader.Skip();
                 return null;

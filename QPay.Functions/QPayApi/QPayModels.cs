@@ -34,17 +34,44 @@ public sealed record QPayInvoiceDetails(
 public sealed record PaymentCheckResult(int Count, decimal? PaidAmount, IReadOnlyList<PaymentRow> Rows)
 {
     /// <summary>
-    /// The payments that count: PAID, in MNT (or no currency given), each payment once even if a row
-    /// repeats across pages. The envelope's paid_amount is not used: it may be null.
+    /// The one definition of the money received for <paramref name="invoiceId"/>, so that nothing
+    /// else sums rows its own way. A row counts only if its status is PAID, its currency is MNT (a
+    /// missing currency does not count), its amount is above zero, its object is INVOICE
+    /// <paramref name="invoiceId"/> when it names one (check rows usually name none: they answer
+    /// our query for this invoice and are accepted; a row naming another object never counts) and
+    /// its payment id is not also on a REFUNDED row. A payment repeated across pages counts once;
+    /// rows without a payment id cannot be told apart and each counts on its own. The envelope's
+    /// <c>paid_amount</c> is not used: it may be null and it is not broken down by status.
     /// </summary>
-    public IReadOnlyList<PaymentRow> PaidRows =>
-        Rows.Where(r => r.IsPaid && (r.Currency is null || string.Equals(r.Currency, "MNT", StringComparison.OrdinalIgnoreCase)))
-            .DistinctBy(r => r.PaymentId)
-            .ToList();
+    public IReadOnlyList<PaymentRow> CountedRows(string invoiceId)
+    {
+        var refunded = Rows.Where(r => r.HasPaymentId && r.Is("REFUNDED")).Select(r => r.PaymentId).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var counted = new List<PaymentRow>();
+        foreach (var row in Rows)
+        {
+            if (!row.Is("PAID")
+                || !string.Equals(row.Currency, "MNT", StringComparison.OrdinalIgnoreCase)
+                || row.Amount is not > 0m
+                || !row.IsForInvoice(invoiceId))
+            {
+                continue;
+            }
 
-    public decimal PaidTotal => PaidRows.Sum(r => r.Amount ?? 0m);
+            if (!row.HasPaymentId || (!refunded.Contains(row.PaymentId) && seen.Add(row.PaymentId)))
+            {
+                counted.Add(row);
+            }
+        }
+
+        return counted;
+    }
 }
 
+/// <summary>
+/// A payment/check row. <see cref="PaymentId"/> is empty when QPay sent none. Real check rows
+/// usually omit <see cref="ObjectType"/> and <see cref="ObjectId"/> (GET payment/{id} has them).
+/// </summary>
 public sealed record PaymentRow(
     string PaymentId,
     string? Status,
@@ -52,9 +79,18 @@ public sealed record PaymentRow(
     decimal? Fee,
     string? Currency,
     string? PaymentType,
+    string? ObjectType,
+    string? ObjectId,
     DateTimeOffset? PaidAt)
 {
-    public bool IsPaid => string.Equals(Status, "PAID", StringComparison.OrdinalIgnoreCase);
+    internal bool HasPaymentId => !string.IsNullOrWhiteSpace(PaymentId);
+
+    internal bool Is(string status) => string.Equals(Status, status, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when the row names no object (neither type nor id), or names INVOICE <paramref name="invoiceId"/>.</summary>
+    internal bool IsForInvoice(string invoiceId) =>
+        (string.IsNullOrEmpty(ObjectType) && string.IsNullOrEmpty(ObjectId))
+        || (string.Equals(ObjectType, "INVOICE", StringComparison.OrdinalIgnoreCase) && string.Equals(ObjectId, invoiceId, StringComparison.Ordinal));
 }
 
 public sealed record QPayPayment(

@@ -109,7 +109,7 @@ internal sealed class PaymentWire
     [JsonPropertyName("paid_by")] public string? PaidBy { get; set; }
     [JsonPropertyName("payment_date"), JsonConverter(typeof(QPayDateConverter))] public DateTimeOffset? PaymentDate { get; set; }
     [JsonPropertyName("object_type")] public string? ObjectType { get; set; }
-    [JsonPropertyName("object_id")] public string? ObjectId { get; set; }
+    [JsonPropertyName("object_id"), JsonConverter(typeof(QPayLooseStringConverter))] public string? ObjectId { get; set; }
 
     public decimal? Fee => TrxFee ?? PaymentFee;
 

@@ -15,8 +15,9 @@ public sealed record PaymentVerification(VerificationStatus Status, decimal Paid
 
 /// <summary>
 /// Asks QPay (<c>/v2/payment/check</c> on the session's own invoice) whether the session is paid:
-/// the PAID rows in MNT are summed and must be within <see cref="ToleranceMnt"/> of the expected
-/// amount. The only place that decides "paid"; webhook and reconciler both come here.
+/// the rows that count (<see cref="PaymentCheckResult.CountedRows"/>: PAID, MNT, this invoice, not
+/// refunded, each payment once) are summed and must be within <see cref="ToleranceMnt"/> of the
+/// expected amount. The only place that decides "paid"; webhook and reconciler both come here.
 /// </summary>
 public sealed class PaymentVerifier(IQPayClient qpay)
 {
@@ -24,19 +25,21 @@ public sealed class PaymentVerifier(IQPayClient qpay)
 
     public async Task<PaymentVerification> VerifyAsync(PaymentSession session, CancellationToken cancellationToken)
     {
+        var invoiceId = session.InvoiceId!;
         PaymentCheckResult result;
         try
         {
-            result = await qpay.CheckInvoicePaymentsAsync(session.InvoiceId!, cancellationToken).ConfigureAwait(false);
+            result = await qpay.CheckInvoicePaymentsAsync(invoiceId, cancellationToken).ConfigureAwait(false);
         }
         catch (QPayApiException exception)
         {
             return new PaymentVerification(VerificationStatus.Failed, 0m, [], exception.ErrorCode ?? "QPAY_ERROR");
         }
 
-        var paid = result.PaidRows;
-        var total = paid.Sum(r => r.Amount ?? 0m);
-        var ids = paid.Select(r => r.PaymentId).ToList();
+        var counted = result.CountedRows(invoiceId);
+        var total = counted.Sum(r => r.Amount ?? 0m);
+        // A counted row without a payment id adds to the total but has no id to record.
+        var ids = counted.Where(r => r.HasPaymentId).Select(r => r.PaymentId).ToList();
         if (total <= 0m)
         {
             return new PaymentVerification(VerificationStatus.NotPaid, 0m, ids);
