@@ -63,15 +63,9 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
     public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await table.DeleteEntityAsync(CouponCodes.Normalize(code), RuleKey, ETag.All, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false;
-        }
+        // The SDK answers a missing row's 404 instead of throwing.
+        var response = await table.DeleteEntityAsync(CouponCodes.Normalize(code), RuleKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
     }
 
     public async Task<bool> RedeemAsync(string code, string userId, string sessionId, CancellationToken cancellationToken)

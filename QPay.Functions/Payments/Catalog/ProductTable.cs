@@ -66,15 +66,9 @@ internal sealed class ProductTable(StorageClients storage) : IProductCatalog, IP
     public async Task<bool> DeleteAsync(string shopId, string productId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await table.DeleteEntityAsync(shopId, productId, ETag.All, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false;
-        }
+        // The SDK answers a missing row's 404 instead of throwing.
+        var response = await table.DeleteEntityAsync(shopId, productId, ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
     }
 
     internal static string Filter(string shopId, IReadOnlyCollection<string> productIds)
