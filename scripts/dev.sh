@@ -3,11 +3,15 @@
 # sandbox simulator on http://127.0.0.1:7080, and the functions app on http://127.0.0.1:7071 with
 # `func start` (Azure Functions Core Tools) or, where Core Tools is missing, with the repository's
 # own Functions host (tools/QPay.FunctionsHost: same routes, same port, no function keys).
-# Prints the URLs and a dev JWT. Ctrl-C (or a kill) stops everything this script started.
+# Once the app answers, loads the demo catalogue (scripts/demo-catalog: the products and coupons the
+# README's carts and scripts/test-qpay-*.sh buy) through the internal catalogue routes. Prints the URLs
+# and a dev JWT. Ctrl-C (or a kill) stops everything this script started.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/local-stack.sh
 source "$REPO_ROOT/scripts/lib/local-stack.sh"
+# shellcheck source=lib/catalog.sh
+source "$REPO_ROOT/scripts/lib/catalog.sh"
 trap stop_started EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -50,6 +54,9 @@ fi
 APP_PID=$!
 STARTED_PIDS+=("$APP_PID")
 wait_for_port "$APP_PORT" "the functions app" 600
+wait_for_app "http://127.0.0.1:$APP_PORT" 120 || exit 1
+# Local hosts (func start, tools/QPay.FunctionsHost) enforce no function keys: none is sent.
+load_demo_catalog "http://127.0.0.1:$APP_PORT" || { log "could not load the demo catalogue (see above)"; exit 1; }
 
 token="$("$REPO_ROOT/scripts/dev-token.sh" dev-user 43200)"
 cat >&2 <<TXT
@@ -58,6 +65,7 @@ cat >&2 <<TXT
   QPay sandbox      http://127.0.0.1:$SANDBOX_PORT      (QPay API under /v2, control API under /sandbox)
   Azurite           127.0.0.1:10000-10002 (UseDevelopmentStorage=true)
   Redis             redis://127.0.0.1:6379
+  Catalogue         demo loaded (scripts/demo-catalog/*.json); yours: PUT /order/api/internal/catalog/{products,coupons} -H 'x-internal-request: true'
 
   Dev JWT for user "dev-user" (12 h; scripts/dev-token.sh USER makes others):
   $token

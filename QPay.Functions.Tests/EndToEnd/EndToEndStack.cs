@@ -12,7 +12,9 @@ namespace QPay.Functions.Tests.EndToEnd;
 /// <summary>
 /// The whole system as it runs: the compiled QPay.Functions worker driven by the repository's
 /// Functions host (with a function key, as in Azure), the QPay sandbox calling it back over HTTP,
-/// Azurite and Redis. Settings are the committed local sample, pointed at this stack's ports.
+/// Azurite and Redis. Settings are the committed local sample, pointed at this stack's ports. The demo
+/// catalogue that scripts/dev.sh loads (scripts/demo-catalog) is loaded the same way, through the
+/// worker's internal catalogue routes, before any test runs.
 /// </summary>
 public sealed class EndToEndStack : IAsyncLifetime
 {
@@ -51,6 +53,36 @@ public sealed class EndToEndStack : IAsyncLifetime
         });
         App = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         SandboxControl = new HttpClient { BaseAddress = Sandbox.BaseUrl };
+        await PutCatalogAsync("products", DemoCatalog.ProductsFile);
+        await PutCatalogAsync("coupons", DemoCatalog.CouponsFile);
+    }
+
+    /// <summary>A request to an internal route: the function key and <c>x-internal-request: true</c>.</summary>
+    public static HttpRequestMessage Internal(HttpMethod method, string route, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, route);
+        request.Headers.Add("x-functions-key", FunctionKey);
+        request.Headers.Add("x-internal-request", "true");
+        if (body is not null)
+        {
+            request.Content = body as HttpContent ?? JsonContent.Create(body, options: JsonSerializerOptions.Web);
+        }
+
+        return request;
+    }
+
+    /// <summary>PUTs one demo file as it is to the catalogue route, as scripts/lib/catalog.sh does; every item must be written.</summary>
+    private async Task PutCatalogAsync(string kind, string file)
+    {
+        var text = await File.ReadAllTextAsync(file);
+        using var request = Internal(HttpMethod.Put, $"order/api/internal/catalog/{kind}",
+            new StringContent(text, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await App.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"PUT catalog/{kind} answered {(int)response.StatusCode}: {body}");
+        using var sent = JsonDocument.Parse(text);
+        using var answer = JsonDocument.Parse(body);
+        Assert.Equal(sent.RootElement.GetProperty(kind).GetArrayLength(), answer.RootElement.GetProperty("written").GetInt32());
     }
 
     public async Task DisposeAsync()

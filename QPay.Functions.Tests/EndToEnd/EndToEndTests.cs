@@ -12,6 +12,7 @@ namespace QPay.Functions.Tests.EndToEnd;
 /// <summary>
 /// The seed's three scenarios and the poison path, through the real compiled worker: HTTP on the
 /// host's port, QPay's callback as an HTTP GET from the sandbox, the order queue fed by the host.
+/// Carts are priced from the demo catalogue the stack loaded through the catalogue routes.
 /// </summary>
 [Collection(FunctionsHostCollection.Name)]
 public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndStack>
@@ -145,22 +146,130 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     [InlineData("test-qpay-status-endpoint.sh")]
     public async Task Seed_test_script_passes_against_the_running_stack(string script)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("bash", [TestPaths.InRepository("scripts", script)])
+        var (exitCode, output, errors) = await BashAsync([TestPaths.InRepository("scripts", script)], new Dictionary<string, string>
+        {
+            ["APP_URL"] = AppUrl,
+            ["SANDBOX_URL"] = stack.Sandbox.BaseUrl.ToString().TrimEnd('/'),
+            ["QPAY_SETTINGS_FILE"] = TestPaths.InRepository("local.settings.sample.json"),
+            ["STATUS_RATE_LIMIT_PER_MINUTE"] = EndToEndStack.StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        Assert.True(exitCode == 0, $"{script} exited {exitCode}:\n{output}\n{errors}");
+        Assert.Contains("all checks passed", output);
+    }
+
+    [Fact]
+    public async Task Seed_card_internal_seed_session_is_invoiced_340000_mnt_from_the_catalogue_paid_and_processed()
+    {
+        // The seed card's own request, byte for byte: 1 × 100 USD at 3400 MNT/USD.
+        const string seedCard = """{"sessionData":{"userId":"test123","cart":[{"productId":"677e7b5c8f9a1b2c3d4e5f6a","quantity":1,"sale_price":100,"shopId":"shop1"}],"sellers":["shop1"],"totalAmount":100}}""";
+
+        using var seeded = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, InternalSeedRoute, JsonText(seedCard)));
+        var answer = await seeded.Content.ReadAsStringAsync();
+        Assert.True(seeded.StatusCode == HttpStatusCode.OK, answer);
+        using var json = JsonDocument.Parse(answer);
+        var sessionId = json.RootElement.GetProperty("sessionId").GetString()!;
+        var invoiceId = json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!;
+        var invoice = stack.Sandbox.State.FindInvoice(invoiceId)!;
+        Assert.Equal(340_000m, invoice.Amount);
+        Assert.Equal(sessionId, invoice.SenderInvoiceNo);
+
+        var payment = await stack.PayAsync(invoiceId);
+        var processed = await stack.WaitForStatusAsync("test123", sessionId, "PROCESSED");
+
+        Assert.Equal("SUCCESS", payment.GetProperty("callbackBody").GetString());
+        Assert.Equal(340_000m, processed.GetProperty("expectedAmount").GetDecimal());
+        Assert.Equal(340_000m, processed.GetProperty("paidAmount").GetDecimal());
+        var orderId = Assert.Single(processed.GetProperty("orderIds").EnumerateArray()).GetString()!;
+        Assert.Equal(OrderIds.For(invoiceId, ["shop1"]), new[] { orderId });
+        Assert.Contains(orderId, await OrdersOf("test123"));
+    }
+
+    [Fact]
+    public async Task Cart_priced_at_one_cent_is_409_price_changed_with_the_catalogue_price_and_creates_no_invoice()
+    {
+        var user = User("e2e-cheap");
+        var attack = $$$"""{"sessionData":{"userId":"{{{user}}}","cart":[{"productId":"677e7b5c8f9a1b2c3d4e5f6a","quantity":1,"sale_price":0.01,"shopId":"shop1"}],"sellers":["shop1"],"totalAmount":0.01}}""";
+        var invoicesBefore = stack.Sandbox.State.Invoices.Count;
+        var createCallsBefore = stack.Sandbox.Stats.GetValueOrDefault(EndpointKeys.InvoiceCreate);
+
+        using var refused = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, InternalSeedRoute, JsonText(attack)));
+
+        var answer = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, answer);
+        using var json = JsonDocument.Parse(answer);
+        Assert.Equal("PRICE_CHANGED", json.RootElement.GetProperty("error").GetString());
+        Assert.Equal("sessionData.cart[0].sale_price", json.RootElement.GetProperty("field").GetString());
+        var line = Assert.Single(json.RootElement.GetProperty("lines").EnumerateArray());
+        Assert.Equal("sessionData.cart[0].sale_price", line.GetProperty("field").GetString());
+        Assert.Equal("677e7b5c8f9a1b2c3d4e5f6a", line.GetProperty("productId").GetString());
+        Assert.Equal(0.01m, line.GetProperty("sentPrice").GetDecimal());
+        Assert.Equal(100m, line.GetProperty("currentPrice").GetDecimal());
+        Assert.Equal(invoicesBefore, stack.Sandbox.State.Invoices.Count);
+        Assert.Equal(createCallsBefore, stack.Sandbox.Stats.GetValueOrDefault(EndpointKeys.InvoiceCreate));
+    }
+
+    [Fact]
+    public async Task Catalogue_route_answers_a_demo_product_and_404_not_found_for_an_unknown_one()
+    {
+        using var found = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Get, "order/api/internal/catalog/products/shop1/677e7b5c8f9a1b2c3d4e5f6a"));
+        using var unknown = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Get, $"order/api/internal/catalog/products/shop1/unknown-{Guid.NewGuid():N}"));
+
+        var product = JsonDocument.Parse(await found.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal("shop1", product.GetProperty("shopId").GetString());
+        Assert.Equal("677e7b5c8f9a1b2c3d4e5f6a", product.GetProperty("productId").GetString());
+        Assert.Equal(100m, product.GetProperty("salePrice").GetDecimal());
+        Assert.True(product.GetProperty("active").GetBoolean());
+        Assert.Equal("Seed card product", product.GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("NOT_FOUND", JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Dev_sh_catalogue_loader_puts_both_demo_files_and_fails_loudly_with_the_answer()
+    {
+        const string load = "source scripts/lib/catalog.sh && wait_for_app \"$APP_URL\" 30 && load_demo_catalog \"$APP_URL\" \"$KEY\"";
+        var withKey = new Dictionary<string, string> { ["APP_URL"] = AppUrl, ["KEY"] = EndToEndStack.FunctionKey };
+        var withoutKey = new Dictionary<string, string> { ["APP_URL"] = AppUrl, ["KEY"] = "" };
+
+        var (loadedExit, _, loadedLog) = await BashAsync(["-c", load], withKey);
+        var (refusedExit, _, refusedLog) = await BashAsync(["-c", load], withoutKey);
+
+        Assert.True(loadedExit == 0, loadedLog);
+        Assert.Contains($"loaded the demo catalogue into {AppUrl}: {Items(DemoCatalog.ProductsFile, "products")} products, {Items(DemoCatalog.CouponsFile, "coupons")} coupons", loadedLog);
+        Assert.NotEqual(0, refusedExit);
+        Assert.Contains($"PUT {AppUrl}/order/api/internal/catalog/products (scripts/demo-catalog/products.json) answered HTTP 401", refusedLog);
+        Assert.DoesNotContain("loaded the demo catalogue", refusedLog);
+    }
+
+    private const string InternalSeedRoute = "order/api/internal/payments/qpay/seed-session";
+
+    private string AppUrl => stack.Host.BaseAddress.ToString().TrimEnd('/');
+
+    private static int Items(string file, string kind) => JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty(kind).GetArrayLength();
+
+    private static StringContent JsonText(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    /// <summary>Runs bash in the repository root with these environment variables: its exit code, stdout and stderr.</summary>
+    private static async Task<(int ExitCode, string Output, string Errors)> BashAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = TestPaths.InRepository(),
         };
-        start.Environment["APP_URL"] = stack.Host.BaseAddress.ToString().TrimEnd('/');
-        start.Environment["SANDBOX_URL"] = stack.Sandbox.BaseUrl.ToString().TrimEnd('/');
-        start.Environment["QPAY_SETTINGS_FILE"] = TestPaths.InRepository("local.settings.sample.json");
-        start.Environment["STATUS_RATE_LIMIT_PER_MINUTE"] = EndToEndStack.StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = System.Diagnostics.Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, $"{script} exited {process.ExitCode}:\n{await output}\n{await errors}");
-        Assert.Contains("all checks passed", await output);
+        return (process.ExitCode, await output, await errors);
     }
 
     private static HttpRequestMessage Request(HttpMethod method, string route, string? key, bool internalHeader)

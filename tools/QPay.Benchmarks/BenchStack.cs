@@ -32,6 +32,10 @@ internal sealed class BenchStack : IAsyncDisposable
 {
     public const int StatusRateLimit = 100_000;
     public const int SeedRateLimit = 10_000;
+    /// <summary>The coupon of <see cref="Cart"/>, as the demo catalogue defines it (SAVE2: 2 USD off).</summary>
+    public const string CouponCode = "SAVE2";
+
+    /// <summary>The demo catalogue's shops (scripts/demo-catalog/products.json), which price <see cref="Cart"/>.</summary>
     private static readonly string[] Sellers = ["shop-a", "shop-b"];
 
     private readonly List<FunctionsHost.FunctionsHost> _hosts = [];
@@ -140,19 +144,46 @@ internal sealed class BenchStack : IAsyncDisposable
         });
     }
 
-    /// <summary>The two-seller cart the tests use (23.50 USD = 79,900 MNT).</summary>
+    /// <summary>The (shop, product) pairs of <see cref="Cart"/>: what seed-session looks up in the catalogue.</summary>
+    public static IReadOnlyList<(string ShopId, string ProductId)> CartProducts { get; } = [(Sellers[0], "p-mug"), (Sellers[1], "p-tea")];
+
+    /// <summary>The two-seller cart the tests use (23.50 USD = 79,900 MNT), priced as the demo catalogue prices it.</summary>
     public static object Cart => new
     {
         cart = new object[]
         {
-            new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = Sellers[0] },
-            new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = Sellers[1] },
+            new { productId = CartProducts[0].ProductId, quantity = 2, sale_price = 10.25m, shopId = CartProducts[0].ShopId },
+            new { productId = CartProducts[1].ProductId, quantity = 1, sale_price = 5m, shopId = CartProducts[1].ShopId },
         },
         sellers = Sellers,
         totalAmount = 23.5m,
         shippingAddressId = "addr-1",
-        coupon = new { code = "SAVE2", discountAmount = 2m },
+        coupon = new { code = CouponCode, discountAmount = 2m },
     };
+
+    /// <summary>
+    /// Loads the demo catalogue (scripts/demo-catalog/products.json and coupons.json, as scripts/dev.sh
+    /// does) through the instance's internal catalogue routes, so that seed-session can price <see cref="Cart"/>.
+    /// The benchmark's hosts enforce no function key; the internal header is required.
+    /// </summary>
+    public async Task LoadDemoCatalogAsync(Uri app)
+    {
+        foreach (var kind in new[] { "products", "coupons" })
+        {
+            var file = Path.Combine(RepositoryRoot, "scripts", "demo-catalog", kind + ".json");
+            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app, $"order/api/internal/catalog/{kind}"))
+            {
+                Content = new StringContent(await File.ReadAllTextAsync(file), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-internal-request", "true");
+            using var response = await Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"PUT catalog/{kind} ({file}) answered {(int)response.StatusCode}: {body}");
+            }
+        }
+    }
 
     /// <summary>POST /payments/qpay/seed-session as the user, the session and invoice ids it answers.</summary>
     public async Task<Seeded> SeedAsync(Uri app, string userId, string jwt)

@@ -85,6 +85,8 @@ internal static class Benchmark
         }
 
         Sample("start");
+        Step(wall, "loading the demo catalogue through the catalogue routes");
+        await stack.LoadDemoCatalogAsync(a.BaseAddress);
         await using var floors = await Floors.CreateAsync(stack.Sandbox.BaseUrl, stack.Settings);
         var next = 0;
         string NextUser() => users[Interlocked.Increment(ref next) % users.Length];

@@ -12,8 +12,9 @@ namespace QPay.Benchmarks;
 /// <summary>
 /// The floors: the I/O each endpoint cannot avoid, issued directly from this process with the SDKs
 /// the app uses (StackExchange.Redis, Azure.Data.Tables, Azure.Storage.Queues, RedisRateLimiting,
-/// HttpClient to the sandbox with a valid token), one call after another as the pipeline issues them,
-/// with payloads copied from rows and keys the app itself wrote. Writes go to benchmark-only tables,
+/// HttpClient to the sandbox with a valid token), one call after another as the pipeline issues them
+/// (side by side where it does: seed-session's pricing reads), with payloads copied from rows and
+/// keys the app itself wrote. Writes go to benchmark-only tables,
 /// a benchmark-only queue and short-lived Redis keys, all removed at the end of the run.
 /// </summary>
 internal sealed class Floors : IAsyncDisposable
@@ -22,9 +23,12 @@ internal sealed class Floors : IAsyncDisposable
     private const string SessionKeyPrefix = "payment-session:";
     private const string RateLimitKeyPrefix = "qpay:status-rate:bench-floor:";
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private string FloorUser => $"bench-floor-{_runId}";
     private readonly ConnectionMultiplexer _redis;
     private readonly HttpClient _qpay;
     private readonly TableClient _processedInvoices;
+    private readonly TableClient _products;
+    private readonly TableClient _coupons;
     private readonly TableClient _sessionCopies;
     private readonly TableClient _claimCopies;
     private readonly QueueClient _queue;
@@ -40,6 +44,8 @@ internal sealed class Floors : IAsyncDisposable
         _invoiceCode = invoiceCode;
         var tables = new TableServiceClient(StorageConnectionString);
         _processedInvoices = tables.GetTableClient("ProcessedInvoices");
+        _products = tables.GetTableClient("Products");
+        _coupons = tables.GetTableClient("Coupons");
         _sessionCopies = tables.GetTableClient($"BenchFloorSessions{_runId}");
         _claimCopies = tables.GetTableClient($"BenchFloorClaims{_runId}");
         _queue = new QueueClient(StorageConnectionString, $"qpay-bench-floor-{_runId}", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
@@ -107,9 +113,14 @@ internal sealed class Floors : IAsyncDisposable
         await _queue.SendMessageAsync(JsonSerializer.Serialize(new { sessionId = paid.SessionId, invoiceId = paid.InvoiceId }));
     }
 
-    /// <summary>The seed's floor: Table insert of the session, QPay invoice creation, Redis SET of the session.</summary>
+    /// <summary>
+    /// The seed's floor: the pricing reads side by side (one Products query per shop of the cart, one
+    /// Coupons query for the coupon's rule and counts, as CheckoutPricer issues them), then Table insert
+    /// of the session, QPay invoice creation, Redis SET of the session.
+    /// </summary>
     public async Task SeedAsync(string callbackBase)
     {
+        await PriceAsync();
         var sessionId = NewId();
         await _sessionCopies.AddEntityAsync(new TableEntity(_sessionTemplate!) { PartitionKey = sessionId, RowKey = "session" });
         using var created = await _qpay.PostAsJsonAsync("invoice", new Dictionary<string, object>
@@ -125,6 +136,40 @@ internal sealed class Floors : IAsyncDisposable
         using var invoice = JsonDocument.Parse(await created.Content.ReadAsStreamAsync());
         _ = invoice.RootElement.GetProperty("invoice_id").GetString();
         await Redis.StringSetAsync($"qpay:bench-floor:{_runId}:{sessionId}", _sessionValue, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// The catalogue reads that pricing <see cref="BenchStack.Cart"/> cannot avoid, with the app's own
+    /// filters (ProductTable, CouponTable), all at once: one query per distinct shop for its products
+    /// by row key, and one for the coupon's rule, total count and this user's count.
+    /// </summary>
+    private async Task PriceAsync()
+    {
+        var shops = BenchStack.CartProducts.GroupBy(p => p.ShopId, StringComparer.Ordinal)
+            .Select(shop => QueryAsync(_products, Filter(shop.Key, shop.Select(p => p.ProductId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))))
+            .ToList();
+        var coupon = QueryAsync(_coupons, Filter(BenchStack.CouponCode.ToUpperInvariant(), ["rule", "redemptions", $"user:{FloorUser}"]));
+        var products = await Task.WhenAll(shops);
+        var rows = await coupon;
+        if (products.Sum(p => p.Count) != BenchStack.CartProducts.Count || !rows.Any(r => r.RowKey == "rule"))
+        {
+            throw new InvalidOperationException("the catalogue lacks the cart's products or coupon: the demo catalogue is not loaded");
+        }
+    }
+
+    /// <summary>The app's catalogue filter: one partition, row keys by name.</summary>
+    private static string Filter(string partition, IEnumerable<string> rowKeys) =>
+        $"{TableClient.CreateQueryFilter($"PartitionKey eq {partition}")} and ({string.Join(" or ", rowKeys.Select(key => TableClient.CreateQueryFilter($"RowKey eq {key}")))})";
+
+    private static async Task<List<TableEntity>> QueryAsync(TableClient table, string filter)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     /// <summary>The status poll's floor: the per-user rate-limit round trip (RedisRateLimiting's fixed window) and a Redis GET of the session.</summary>
