@@ -16,6 +16,14 @@ internal static partial class Log
         Message = "Session loaded from database: {SessionId} (not in Redis)")]
     public static partial void SessionLoadedFromDatabase(ILogger logger, string sessionId);
 
+    [LoggerMessage(EventId = 5050, EventName = "SessionCacheCopyRejected", Level = LogLevel.Warning,
+        Message = "Redis copy of session {SessionId} rejected, {Reason}; read from Table Storage instead")]
+    public static partial void SessionCacheCopyRejected(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(EventId = 5051, EventName = "SessionCacheCopyOfPreviousKey", Level = LogLevel.Information,
+        Message = "Redis copy of session {SessionId} was signed before the last QPAY_WEBHOOK_SECRET rotation; read from Table Storage and signed again")]
+    public static partial void SessionCacheCopyOfPreviousKey(ILogger logger, string sessionId);
+
     [LoggerMessage(EventId = 5011, EventName = "WebhookRejected", Level = LogLevel.Information,
         Message = "Webhook for session {SessionId} not processed: {Reason}")]
     public static partial void WebhookRejected(ILogger logger, string sessionId, string reason);

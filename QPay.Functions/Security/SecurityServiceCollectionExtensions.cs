@@ -5,7 +5,7 @@ namespace QPay.Functions.Security;
 
 public static class SecurityServiceCollectionExtensions
 {
-    /// <summary>JWT validation, webhook tokens and the internal-request guard.</summary>
+    /// <summary>JWT validation, webhook tokens, the session-cache MAC and the internal-request guard.</summary>
     public static IServiceCollection AddSecurity(this IServiceCollection services)
     {
         services.AddOptions<WebhookTokenOptions>().BindConfiguration(string.Empty).ValidateOnStart();
@@ -13,6 +13,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<JwtAuthOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JwtAuthOptions>, JwtAuthOptionsValidator>();
         services.AddSingleton<IWebhookTokens, WebhookTokens>();
+        services.AddSingleton<ISessionCacheSigner, SessionCacheSigner>();
         services.AddSingleton<IUserAuthenticator, JwtUserAuthenticator>();
         return services;
     }

@@ -4,7 +4,10 @@ using QPay.Functions.Hosting;
 
 namespace QPay.Functions.Security;
 
-/// <summary>Keys of the callback-URL token (HMAC-SHA256 of the session id).</summary>
+/// <summary>
+/// Keys of the callback-URL token (HMAC-SHA256 of the session id), and the secret the Redis
+/// session-copy MAC key is derived from (<see cref="SessionCacheSigner"/>).
+/// </summary>
 public sealed class WebhookTokenOptions
 {
     public const int MinimumSecretBytes = 32;

@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Security;
 using QPay.Functions.Storage;
 using StackExchange.Redis;
 
@@ -10,7 +13,9 @@ namespace QPay.Functions.Payments.Sessions;
 /// The fast copy of a session in Redis (<c>payment-session:&lt;sessionId&gt;</c>), kept until
 /// <see cref="PaymentOptions.SessionTtl"/> after the session's creation. Only a cache: a miss or
 /// Redis being down sends readers to Table Storage. A copy cached before Redis last came back from
-/// an outage counts as a miss (it may have missed updates).
+/// an outage counts as a miss (it may have missed updates), and so does a copy the server did not
+/// sign (<see cref="ISessionCacheSigner"/>): whoever can write to Redis cannot change the amount or
+/// the user a payment decision uses.
 /// </summary>
 public interface ISessionCache
 {
@@ -26,9 +31,22 @@ public interface ISessionCache
     Task RemoveAsync(string sessionId);
 }
 
-internal sealed class RedisSessionCache(RedisConnection redis, IOptions<PaymentOptions> options, TimeProvider clock) : ISessionCache
+/// <remarks>
+/// The value is <c>{"v":&lt;version&gt;,"at":&lt;cached at, unix ms&gt;,"session":"&lt;session JSON&gt;","mac":"&lt;base64&gt;"}</c>,
+/// the MAC over (v, at, the session JSON's exact UTF-8 bytes). The session is a JSON string so the
+/// MAC covers the bytes that are read back, with no re-serialisation to agree on.
+/// </remarks>
+internal sealed class RedisSessionCache(
+    RedisConnection redis,
+    ISessionCacheSigner signer,
+    IOptions<PaymentOptions> options,
+    TimeProvider clock,
+    ILogger<RedisSessionCache> logger) : ISessionCache
 {
     public const string KeyPrefix = "payment-session:";
+
+    // Redis is no HTML page: only what JSON requires is escaped, so the session's quotes stay \" (not \u0022).
+    private static readonly JsonWriterOptions EnvelopeWriting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // The value starts with {"v":<version>,"at":<cached at, unix ms>: compared without parsing the rest.
     private static readonly LuaScript StoreIfNewer = LuaScript.Prepare("""
@@ -43,6 +61,14 @@ internal sealed class RedisSessionCache(RedisConnection redis, IOptions<PaymentO
         return 1
         """);
 
+    // A rejected copy may claim any version and so block every refresh: it goes, unless replaced meanwhile.
+    private static readonly LuaScript DeleteIfUnchanged = LuaScript.Prepare("""
+        if redis.call('GET', @key) == @value then
+            return redis.call('DEL', @key)
+        end
+        return 0
+        """);
+
     public static string Key(string sessionId) => KeyPrefix + sessionId;
 
     public async Task<PaymentSession?> GetAsync(string sessionId)
@@ -53,15 +79,27 @@ internal sealed class RedisSessionCache(RedisConnection redis, IOptions<PaymentO
             return null;
         }
 
-        try
+        var (session, cachedAtMs, rejected) = Open(sessionId, (byte[])value!);
+        if (session is null)
         {
-            var cached = JsonSerializer.Deserialize(value.ToString(), SessionJsonContext.Default.CachedSession);
-            return cached is null || cached.CachedAtMs < TrustedSinceMs() ? null : cached.Session;
+            switch (rejected)
+            {
+                case Rejection.PreviousKey:
+                    Log.SessionCacheCopyOfPreviousKey(logger, sessionId);
+                    break;
+                case Rejection.Unreadable or Rejection.Unsigned or Rejection.BadMac or Rejection.OtherSession:
+                    Log.SessionCacheCopyRejected(logger, sessionId, Describe(rejected));
+                    break;
+            }
+
+            await redis.TryAsync(
+                "session discard",
+                db => db.ScriptEvaluateAsync(DeleteIfUnchanged, new { key = (RedisKey)Key(sessionId), value }),
+                fallback: RedisResult.Create(RedisValue.Null)).ConfigureAwait(false);
+            return null; // Table Storage has the session
         }
-        catch (JsonException)
-        {
-            return null; // an unreadable copy is a miss; Table Storage has the session
-        }
+
+        return cachedAtMs < TrustedSinceMs() ? null : session;
     }
 
     public Task StoreAsync(PaymentSession session)
@@ -73,13 +111,13 @@ internal sealed class RedisSessionCache(RedisConnection redis, IOptions<PaymentO
             return Task.CompletedTask;
         }
 
-        var value = JsonSerializer.Serialize(new CachedSession(session.Version, now.ToUnixTimeMilliseconds(), session), SessionJsonContext.Default.CachedSession);
+        var value = Seal(session, now.ToUnixTimeMilliseconds());
         return redis.TryAsync(
             "session write",
             db => db.ScriptEvaluateAsync(StoreIfNewer, new
             {
                 key = (RedisKey)Key(session.SessionId),
-                value,
+                value = (RedisValue)value,
                 version = session.Version,
                 trustedSince = TrustedSinceMs(),
                 ttl = (long)ttl.TotalMilliseconds,
@@ -91,10 +129,133 @@ internal sealed class RedisSessionCache(RedisConnection redis, IOptions<PaymentO
         redis.TryAsync("session remove", db => db.KeyDeleteAsync(Key(sessionId)), fallback: false);
 
     private long TrustedSinceMs() => redis.LastRecoveredAt?.ToUnixTimeMilliseconds() ?? 0;
-}
 
-/// <summary>The Redis value: version and write time first (the store script reads them), then the session.</summary>
-internal sealed record CachedSession(
-    [property: JsonPropertyName("v"), JsonPropertyOrder(0)] int Version,
-    [property: JsonPropertyName("at"), JsonPropertyOrder(1)] long CachedAtMs,
-    [property: JsonPropertyName("session"), JsonPropertyOrder(2)] PaymentSession Session);
+    private byte[] Seal(PaymentSession session, long cachedAtMs)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(session, SessionJsonContext.Default.PaymentSession);
+        var mac = signer.Sign(session.Version, cachedAtMs, json);
+        var buffer = new ArrayBufferWriter<byte>(json.Length + 128);
+        using (var writer = new Utf8JsonWriter(buffer, EnvelopeWriting))
+        {
+            // v and at first, in this order, with no space: the store script matches them as a prefix.
+            writer.WriteStartObject();
+            writer.WriteNumber("v", session.Version);
+            writer.WriteNumber("at", cachedAtMs);
+            writer.WriteString("session", json);
+            writer.WriteBase64String("mac", mac);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The session of a copy this server signed for <paramref name="sessionId"/>, else why not.</summary>
+    private (PaymentSession? Session, long CachedAtMs, Rejection Rejected) Open(string sessionId, byte[] value)
+    {
+        if (ReadEnvelope(value, out var version, out var cachedAtMs, out var json, out var mac) is not Rejection.None and var unreadable)
+        {
+            return (null, 0, unreadable);
+        }
+
+        switch (signer.Verify(version, cachedAtMs, json, mac))
+        {
+            case CacheMacCheck.PreviousKey:
+                return (null, 0, Rejection.PreviousKey);
+            case not CacheMacCheck.Valid:
+                return (null, 0, Rejection.BadMac);
+        }
+
+        PaymentSession? session;
+        try
+        {
+            session = JsonSerializer.Deserialize(json, SessionJsonContext.Default.PaymentSession);
+        }
+        catch (JsonException)
+        {
+            return (null, 0, Rejection.OutdatedShape);
+        }
+
+        return session is null ? (null, 0, Rejection.OutdatedShape)
+            : session.SessionId != sessionId ? (null, 0, Rejection.OtherSession)
+            : (session, cachedAtMs, Rejection.None);
+    }
+
+    /// <summary>
+    /// Exactly the four properties in the order written, nothing more: a second <c>v</c> after the
+    /// one the store script reads, say, would let the script and this check see different versions.
+    /// </summary>
+    private static Rejection ReadEnvelope(ReadOnlySpan<byte> value, out long version, out long cachedAtMs, out byte[] json, out byte[] mac)
+    {
+        version = cachedAtMs = 0;
+        json = mac = [];
+        try
+        {
+            var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 2 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject
+                || !NextProperty(ref reader, "v"u8) || !reader.TryGetInt64(out version)
+                || !NextProperty(ref reader, "at"u8) || !reader.TryGetInt64(out cachedAtMs)
+                || !NextProperty(ref reader, "session"u8))
+            {
+                return Rejection.Unreadable;
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                return Rejection.Unsigned; // the session as an object: how values were written before they were signed
+            }
+
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                return Rejection.Unreadable;
+            }
+
+            var unescaped = new byte[reader.ValueSpan.Length]; // unescaping never lengthens
+            json = unescaped[..reader.CopyString(unescaped)];
+            if (!NextProperty(ref reader, "mac"u8) || reader.TokenType != JsonTokenType.String || !reader.TryGetBytesFromBase64(out var presented))
+            {
+                return Rejection.Unreadable;
+            }
+
+            mac = presented;
+            // Read throws on anything but whitespace after the object.
+            return reader.Read() && reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? Rejection.None : Rejection.Unreadable;
+        }
+        catch (JsonException)
+        {
+            return Rejection.Unreadable;
+        }
+    }
+
+    /// <summary>Reads the next property, which must be <paramref name="name"/>, and moves onto its value.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name) =>
+        reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals(name) && reader.Read();
+
+    private static string Describe(Rejection rejection) => rejection switch
+    {
+        Rejection.Unsigned => "unsigned, in the format from before copies were signed (expected only within the session TTL of that deployment)",
+        Rejection.BadMac => "its MAC does not verify: someone else wrote it",
+        Rejection.OtherSession => "it is another session's copy: someone copied it in Redis",
+        _ => "not a session copy this app writes: someone else wrote it",
+    };
+
+    private enum Rejection
+    {
+        None,
+
+        /// <summary>Not the envelope this server writes (nor one from before signing was deployed).</summary>
+        Unreadable,
+
+        /// <summary>The session as a JSON object and no MAC: what this app wrote before copies were signed.</summary>
+        Unsigned,
+        BadMac,
+
+        /// <summary>Signed before the last key rotation: expected, not an attack.</summary>
+        PreviousKey,
+
+        /// <summary>A genuine copy put under another session's key.</summary>
+        OtherSession,
+
+        /// <summary>Signed by this server, so not an attack: written by a build whose session had another shape.</summary>
+        OutdatedShape,
+    }
+}

@@ -5,7 +5,6 @@ namespace QPay.Functions.Payments.Sessions;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PaymentSession))]
-[JsonSerializable(typeof(CachedSession))]
 [JsonSerializable(typeof(IReadOnlyList<CartLine>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
