@@ -100,11 +100,11 @@ internal static partial class Log
         Message = "Webhook failed unexpectedly; answered VERIFICATION_FAILED (a later callback or the reconciler retries)")]
     public static partial void WebhookFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5050, EventName = "CouponRedeemed", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 5060, EventName = "CouponRedeemed", Level = LogLevel.Information,
         Message = "Session {SessionId} redeemed coupon {CouponCode}")]
     public static partial void CouponRedeemed(ILogger logger, string sessionId, string couponCode);
 
-    [LoggerMessage(EventId = 5051, EventName = "CatalogUpdated", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 5061, EventName = "CatalogUpdated", Level = LogLevel.Information,
         Message = "Catalogue: {Count} {What} written")]
     public static partial void CatalogUpdated(ILogger logger, int count, string what);
 }
