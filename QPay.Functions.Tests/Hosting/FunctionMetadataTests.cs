@@ -5,7 +5,7 @@ namespace QPay.Functions.Tests.Hosting;
 
 /// <summary>
 /// The functions.metadata the build writes is what the Functions host indexes: each function's
-/// trigger, route and methods must be exactly those of design §3.
+/// trigger, route and methods must be exactly those of design §3 and §8.
 /// </summary>
 public sealed class FunctionMetadataTests
 {
@@ -19,6 +19,12 @@ public sealed class FunctionMetadataTests
         { "InternalQPayWebhook", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/webhook" },
         { "PaymentStatus", "httpTrigger", "Anonymous", "get", "payments/qpay/status" },
         { "InternalPaymentStatus", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/status" },
+        { "PutProducts", "httpTrigger", "Function", "put", "order/api/internal/catalog/products" },
+        { "GetProduct", "httpTrigger", "Function", "get", "order/api/internal/catalog/products/{shopId}/{productId}" },
+        { "DeleteProduct", "httpTrigger", "Function", "delete", "order/api/internal/catalog/products/{shopId}/{productId}" },
+        { "PutCoupons", "httpTrigger", "Function", "put", "order/api/internal/catalog/coupons" },
+        { "GetCoupon", "httpTrigger", "Function", "get", "order/api/internal/catalog/coupons/{code}" },
+        { "DeleteCoupon", "httpTrigger", "Function", "delete", "order/api/internal/catalog/coupons/{code}" },
         { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
         { "ReconcilePayments", "timerTrigger", null, null, "0 */5 * * * *" },
     };
