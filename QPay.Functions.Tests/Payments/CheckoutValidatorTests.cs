@@ -32,6 +32,15 @@ public sealed class CheckoutValidatorTests
         { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"]}""", "totalAmount", "totalAmount is required" },
         { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"],"totalAmount":5,"coupon":{"code":"C","discountAmount":-1}}""", "coupon.discountAmount", "at least 0" },
         { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"],"totalAmount":5,"shippingAddressId":"a b"}""", "shippingAddressId", "must be 1-128" },
+        { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"],"totalAmount":4,"coupon":{"discountAmount":1}}""", "coupon.code", "coupon.code is required" },
+        { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":[{"sellerId":"x"}],"totalAmount":5}""", "sellers[0]", "must name a shopId" },
+        { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":[null],"totalAmount":5}""", "sellers[0]", "must be a shopId or an object" },
+        { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":[{"shopId":"s1","sellerId":"a/b"}],"totalAmount":5}""", "sellers[0].sellerId", "must be 1-128" },
+        { """{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":[{"shopId":"s2"}],"totalAmount":5}""", "sellers", "exactly the shopIds of the cart (s1)" },
+        { TitleOf(201), "cart[0].title", "at most 200 characters" },
+        { OptionsOf("\"red\""), "cart[0].selectedOptions", "an object or an array" },
+        { OptionsOf("42"), "cart[0].selectedOptions", "an object or an array" },
+        { OptionsOf($"{{\"note\":\"{new string('x', 1024)}\"}}"), "cart[0].selectedOptions", "at most 1024 bytes" },
     };
 
     [Theory]
@@ -64,6 +73,31 @@ public sealed class CheckoutValidatorTests
         Assert.Equal(2m, checkout.Coupon!.DiscountAmount);
     }
 
+    [Fact]
+    public void Sellers_may_be_strings_or_objects_and_a_seller_id_is_kept_per_shop()
+    {
+        var problem = CheckoutValidator.Validate(Parse("""
+            {"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"shop-a","title":"Mug","selectedOptions":{"size":"M"}},
+                     {"productId":"p2","quantity":1,"sale_price":5,"shopId":"shop-b","selectedOptions":["gift"]}],
+             "sellers":[{"shopId":"shop-a","sellerId":"seller-1","extra":true},"shop-b"],"totalAmount":10}
+            """), out var checkout);
+
+        Assert.Null(problem);
+        Assert.Equal(["shop-a", "shop-b"], checkout!.Sellers);
+        Assert.Equal(new Dictionary<string, string> { ["shop-a"] = "seller-1" }, checkout.SellerIds);
+        Assert.Equal("Mug", checkout.Cart[0].Title);
+        Assert.Equal("M", checkout.Cart[0].SelectedOptions!.Value.GetProperty("size").GetString());
+        Assert.Equal("gift", checkout.Cart[1].SelectedOptions!.Value[0].GetString());
+    }
+
+    [Fact]
+    public void A_seller_that_is_neither_a_string_nor_an_object_is_a_json_error_naming_the_entry()
+    {
+        var error = Assert.Throws<System.Text.Json.JsonException>(() => Parse("""{"cart":[],"sellers":[42],"totalAmount":1}"""));
+
+        Assert.Equal("$.sellers[0]", error.Path);
+    }
+
     [Theory]
     [InlineData("1", "3400", "3400")]
     [InlineData("12.34", "3400", "41956")]
@@ -73,6 +107,12 @@ public sealed class CheckoutValidatorTests
     [InlineData("0.03", "3450", "104")] // 103.5 -> 104
     public void Mnt_amount_is_rounded_to_whole_togrog_halves_away_from_zero(string usd, string rate, string mnt) =>
         Assert.Equal(decimal.Parse(mnt), MntAmount.FromUsd(decimal.Parse(usd), decimal.Parse(rate)));
+
+    private static string TitleOf(int length) =>
+        $$"""{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1","title":"{{new string('t', length)}}"}],"sellers":["s1"],"totalAmount":5}""";
+
+    private static string OptionsOf(string json) =>
+        $$"""{"cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1","selectedOptions":{{json}}}],"sellers":["s1"],"totalAmount":5}""";
 
     private static string Cart(int lines) =>
         $$"""{"cart":[{{string.Join(',', Enumerable.Range(0, lines).Select(i => $$"""{"productId":"p{{i}}","quantity":1,"sale_price":1,"shopId":"s1"}"""))}}],"sellers":["s1"],"totalAmount":{{lines}}}""";
