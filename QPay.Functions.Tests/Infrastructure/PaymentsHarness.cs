@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Catalog;
 using QPay.Functions.QPayApi;
+using QPay.Functions.Storage;
 using QPay.Sandbox;
 
 namespace QPay.Functions.Tests.Infrastructure;
@@ -126,6 +129,38 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         InvokeAsync(
             Function<WebhookFunctions>().QPayWebhook,
             postBody is null ? HttpRequests.Get(query, "application/json") : HttpRequests.Json("POST", postBody, query: query));
+
+    /// <summary>The ids of <paramref name="userId"/>'s sessions in Table Storage.</summary>
+    public async Task<List<string>> SessionIdsOfAsync(string userId)
+    {
+        var table = await Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var ids = new List<string>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.GetString("UserId") == userId, select: ["PartitionKey"]))
+        {
+            ids.Add(entity.PartitionKey);
+        }
+
+        return ids;
+    }
+
+    /// <summary>A shop of its own (a fresh id) selling the given products, titled "&lt;shop&gt; title".</summary>
+    public async Task<string> ShopAsync(params (string ProductId, decimal Price, bool Active)[] products)
+    {
+        var shop = "shop-" + Guid.NewGuid().ToString("N")[..10];
+        var request = new ProductsRequest
+        {
+            Products = [.. products.Select(p => new ProductInput { ShopId = shop, ProductId = p.ProductId, SalePrice = p.Price, Active = p.Active, Title = shop + " title" })],
+        };
+        Assert.Null((await Get<CatalogAdmin>().UpsertProductsAsync(request, default)).Problem);
+        return shop;
+    }
+
+    /// <summary>Writes coupons given as objects of the PUT body's shape.</summary>
+    public async Task UpsertCouponsAsync(params object[] coupons)
+    {
+        var request = JsonSerializer.Deserialize(JsonSerializer.Serialize(new { coupons }, JsonSerializerOptions.Web), CatalogJsonContext.Default.CouponsRequest)!;
+        Assert.Null((await Get<CatalogAdmin>().UpsertCouponsAsync(request, default)).Problem);
+    }
 
     public int QPayCalls(string endpoint) => Sandbox.Stats.TryGetValue(endpoint, out var count) ? count : 0;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
@@ -18,14 +16,6 @@ namespace QPay.Functions.Tests.Payments;
 public sealed class CountedPaymentsTests
 {
     private const string InvoiceId = "7f0c6a1e-5b2d-4c1a-9e3f-0a1b2c3d4e5f";
-
-    private static readonly IOptions<QPayOptions> Options = Microsoft.Extensions.Options.Options.Create(new QPayOptions
-    {
-        BaseUrl = "https://merchant.qpay.mn",
-        ClientId = "client",
-        ClientSecret = "secret",
-        InvoiceCode = "TEST_INVOICE",
-    });
 
     [Fact]
     public async Task The_real_card_check_body_counts_its_paid_mnt_row()
@@ -120,7 +110,7 @@ public sealed class CountedPaymentsTests
                 : [Row("dup", amount: "\"10.00\"")];
             return StubHttpHandler.Json($$"""{"count":{{QPayClient.PageLimit + 1}},"paid_amount":null,"rows":[{{string.Join(',', rows)}}]}""");
         });
-        var client = new QPayClient(new HttpClient(handler) { BaseAddress = Options.Value.ApiRoot }, Options, NullLogger<QPayClient>.Instance);
+        var client = StubQPayClient.Over(handler);
 
         var result = await client.CheckInvoicePaymentsAsync(InvoiceId, CancellationToken.None);
 
@@ -210,11 +200,7 @@ public sealed class CountedPaymentsTests
 
     private static async Task<PaymentCheckResult> CheckAsync(string body)
     {
-        var client = new QPayClient(
-            new HttpClient(new StubHttpHandler(_ => StubHttpHandler.Json(body))) { BaseAddress = Options.Value.ApiRoot },
-            Options,
-            NullLogger<QPayClient>.Instance);
-        return await client.CheckInvoicePaymentsAsync(InvoiceId, CancellationToken.None);
+        return await StubQPayClient.Answering(body).CheckInvoicePaymentsAsync(InvoiceId, CancellationToken.None);
     }
 
     private static List<string> Ids(PaymentCheckResult result) => result.CountedRows(InvoiceId).Select(r => r.PaymentId).ToList();

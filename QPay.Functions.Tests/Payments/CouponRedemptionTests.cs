@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Sessions;
@@ -103,10 +102,7 @@ public sealed class CouponRedemptionTests(CouponRedemptionTests.Fixture fixture)
     private async Task<string> CouponAsync(int? maxRedemptions = null, int? perUserLimit = null, string? code = null)
     {
         code ??= ("RACE-" + Guid.NewGuid().ToString("N"))[..20].ToUpperInvariant();
-        var request = JsonSerializer.Deserialize(
-            JsonSerializer.Serialize(new { coupons = new[] { new { code, kind = "FIXED", value = 1m, maxRedemptions, perUserLimit } } }, JsonSerializerOptions.Web),
-            CatalogJsonContext.Default.CouponsRequest)!;
-        Assert.Null((await Harness.Get<CatalogAdmin>().UpsertCouponsAsync(request, default)).Problem);
+        await Harness.UpsertCouponsAsync(new { code, kind = "FIXED", value = 1m, maxRedemptions, perUserLimit });
         return code;
     }
 

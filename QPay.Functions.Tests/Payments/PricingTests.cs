@@ -5,7 +5,6 @@ using QPay.Functions.Functions;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Sessions;
-using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Payments;
@@ -31,13 +30,13 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     public async Task The_buyer_who_sets_his_own_price_is_refused_and_nothing_is_created()
     {
         // The attack of the issue: a 649,999.95 USD cart with a coupon of 649,999.94 made a 34 MNT invoice.
-        var shop = await ShopAsync(("p-gold", 99_999.99m, true), ("p-silver", 50_000.01m, true));
+        var shop = await Harness.ShopAsync(("p-gold", 99_999.99m, true), ("p-silver", 50_000.01m, true));
         object[] cart = [Line("p-gold", 6, 99_999.99m, shop), Line("p-silver", 1, 50_000.01m, shop)]; // 649,999.95 USD
         var user = User();
         var before = Harness.Sandbox.State.Invoices.Count;
 
         var free = Code("FREE");
-        await CouponsAsync(new { code = free, kind = "FIXED", value = 1m });
+        await Harness.UpsertCouponsAsync(new { code = free, kind = "FIXED", value = 1m });
         var ownCoupon = await Harness.SeedAsync(user, Body(cart, 0.01m, (Code("NOSUCH"), 649_999.94m)));
         var realCouponOwnDiscount = await Harness.SeedAsync(user, Body(cart, 0.01m, (free, 649_999.94m)));
         var ownPrice = await Harness.SeedAsync(user, Body([Line("p-gold", 1, 0.01m, shop)], 0.01m));
@@ -48,13 +47,13 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
         Assert.Equal(1m, realCouponOwnDiscount.Body.GetProperty("discountAmount").GetDecimal());
         Assert.Equal((409, "PRICE_CHANGED", "cart[0].sale_price"), Refusal(ownPrice));
         Assert.Equal(before, Harness.Sandbox.State.Invoices.Count);
-        Assert.Empty(await SessionIdsOfAsync(user));
+        Assert.Empty(await Harness.SessionIdsOfAsync(user));
     }
 
     [Fact]
     public async Task A_price_of_one_cent_is_honoured_to_the_togrog()
     {
-        var shop = await ShopAsync(("p-sticker", 0.01m, true));
+        var shop = await Harness.ShopAsync(("p-sticker", 0.01m, true));
 
         var answer = await Harness.SeedAsync(User(), Body([Line("p-sticker", 1, 0.01m, shop)], 0.01m));
 
@@ -66,7 +65,7 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [Fact]
     public async Task Changed_prices_are_409_listing_every_changed_line_with_its_current_price()
     {
-        var shop = await ShopAsync(("p-a", 10m, true), ("p-b", 20m, true), ("p-c", 30m, true));
+        var shop = await Harness.ShopAsync(("p-a", 10m, true), ("p-b", 20m, true), ("p-c", 30m, true));
 
         var answer = await Harness.SeedAsync(User(), Body(
             [Line("p-a", 1, 10m, shop), Line("p-b", 2, 19m, shop), Line("p-c", 1, 31m, shop)], 10m + 38m + 31m));
@@ -82,8 +81,8 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [Fact]
     public async Task Unknown_inactive_and_other_shops_products_are_400_naming_the_line()
     {
-        var shop = await ShopAsync(("p-on", 5m, true), ("p-off", 5m, false));
-        var otherShop = await ShopAsync(("p-theirs", 5m, true));
+        var shop = await Harness.ShopAsync(("p-on", 5m, true), ("p-off", 5m, false));
+        var otherShop = await Harness.ShopAsync(("p-theirs", 5m, true));
 
         var unknown = await Harness.SeedAsync(User(), Body([Line("p-on", 1, 5m, shop), Line("p-nope", 1, 5m, shop)], 10m));
         var inactive = await Harness.SeedAsync(User(), Body([Line("p-off", 1, 5m, shop)], 5m));
@@ -101,7 +100,7 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [Fact]
     public async Task The_internal_route_prices_the_same_and_names_fields_under_session_data()
     {
-        var shop = await ShopAsync(("p-int", 12m, true));
+        var shop = await Harness.ShopAsync(("p-int", 12m, true));
         var body = new { sessionData = new { userId = User(), cart = new[] { Line("p-int", 1, 11m, shop) }, sellers = new[] { shop }, totalAmount = 11m } };
 
         var answer = await PaymentsHarness.InvokeAsync(
@@ -115,10 +114,10 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [Fact]
     public async Task Percent_and_fixed_coupons_are_computed_by_the_server()
     {
-        var shop = await ShopAsync(("p-x", 33.33m, true));
+        var shop = await Harness.ShopAsync(("p-x", 33.33m, true));
         var percent = Code("PCT");
         var fixedOff = Code("FIX");
-        await CouponsAsync(new { code = percent, kind = "PERCENT", value = 15m }, new { code = fixedOff, kind = "FIXED", value = 100m });
+        await Harness.UpsertCouponsAsync(new { code = percent, kind = "PERCENT", value = 15m }, new { code = fixedOff, kind = "FIXED", value = 100m });
 
         // 3 × 33.33 = 99.99: 15 % is 14.9985, 15.00 to the cent (halves away from zero); FIXED 100 would leave nothing to pay.
         var withPercent = await Harness.SeedAsync(User(), Body([Line("p-x", 3, 33.33m, shop)], 84.99m, (percent.ToLowerInvariant(), 15m)));
@@ -150,11 +149,11 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [MemberData(nameof(Refusals))]
     public async Task A_coupon_that_cannot_be_used_is_422_coupon_invalid_saying_why(string why, object rule, string reason)
     {
-        var shop = await ShopAsync(("p-y", 10m, true));
+        var shop = await Harness.ShopAsync(("p-y", 10m, true));
         var code = Code("R");
         var coupon = JsonSerializer.SerializeToNode(rule, JsonSerializerOptions.Web)!.AsObject();
         coupon["code"] = code;
-        await CouponsAsync(coupon);
+        await Harness.UpsertCouponsAsync(coupon);
 
         var answer = await Harness.SeedAsync(User(), Body([Line("p-y", 2, 10m, shop)], 19m, (code, 1m)));
 
@@ -167,10 +166,10 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     [Fact]
     public async Task A_sellers_coupon_discounts_only_that_sellers_lines_and_orders_add_up_to_the_invoice()
     {
-        var shopA = await ShopAsync(("p-s1", 40m, true));
-        var shopB = await ShopAsync(("p-s2", 9.99m, true));
+        var shopA = await Harness.ShopAsync(("p-s1", 40m, true));
+        var shopB = await Harness.ShopAsync(("p-s2", 9.99m, true));
         var code = Code("SELLER");
-        await CouponsAsync(new { code, kind = "PERCENT", value = 12.5m, shopId = shopA });
+        await Harness.UpsertCouponsAsync(new { code, kind = "PERCENT", value = 12.5m, shopId = shopA });
         var user = User();
         var body = new
         {
@@ -208,8 +207,8 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     public async Task Pricing_asks_the_catalogue_once_per_shop_however_many_lines()
     {
         var products = Enumerable.Range(0, 20).Select(i => ($"p-{i:D2}", 1m + i, true)).ToArray();
-        var shopA = await ShopAsync(products);
-        var shopB = await ShopAsync(("p-one", 2m, true));
+        var shopA = await Harness.ShopAsync(products);
+        var shopB = await Harness.ShopAsync(("p-one", 2m, true));
         var lines = products.Select(p => Line(p.Item1, 1, p.Item2, shopA)).Append(Line("p-one", 2, 2m, shopB)).ToArray();
         var counting = new CountingCatalog(Harness.Get<IProductCatalog>());
         await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<IProductCatalog>(counting));
@@ -224,7 +223,7 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     public async Task The_products_table_finds_a_shops_products_by_name_and_by_range()
     {
         var products = Enumerable.Range(0, 30).Select(i => ($"q-{i:D2}", 1m, i % 7 != 0)).ToArray();
-        var shop = await ShopAsync(products);
+        var shop = await Harness.ShopAsync(products);
         var catalog = Harness.Get<IProductCatalog>();
 
         var few = await catalog.GetProductsAsync(shop, ["q-01", "q-07", "q-29", "q-99"], default);
@@ -236,24 +235,6 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
     }
 
     // --- helpers ---
-
-    /// <summary>A shop of its own with the given products (title: "&lt;shop&gt; title").</summary>
-    private async Task<string> ShopAsync(params (string ProductId, decimal Price, bool Active)[] products)
-    {
-        var shop = "shop-" + Guid.NewGuid().ToString("N")[..10];
-        var request = new ProductsRequest
-        {
-            Products = [.. products.Select(p => new ProductInput { ShopId = shop, ProductId = p.ProductId, SalePrice = p.Price, Active = p.Active, Title = shop + " title" })],
-        };
-        Assert.Null((await Harness.Get<CatalogAdmin>().UpsertProductsAsync(request, default)).Problem);
-        return shop;
-    }
-
-    private async Task CouponsAsync(params object[] coupons)
-    {
-        var request = JsonSerializer.Deserialize(JsonSerializer.Serialize(new { coupons }, JsonSerializerOptions.Web), CatalogJsonContext.Default.CouponsRequest)!;
-        Assert.Null((await Harness.Get<CatalogAdmin>().UpsertCouponsAsync(request, default)).Problem);
-    }
 
     private static string Code(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20].ToUpperInvariant();
 
@@ -272,18 +253,6 @@ public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<P
 
     private static (int, string?, string?) Refusal(Answer answer) =>
         (answer.Status, answer.Error, answer.Body.TryGetProperty("field", out var f) ? f.GetString() : null);
-
-    private async Task<List<string>> SessionIdsOfAsync(string userId)
-    {
-        var table = await Harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
-        var ids = new List<string>();
-        await foreach (var entity in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.GetString("UserId") == userId, select: ["PartitionKey"]))
-        {
-            ids.Add(entity.PartitionKey);
-        }
-
-        return ids;
-    }
 
     private sealed class CountingCatalog(IProductCatalog inner) : IProductCatalog
     {

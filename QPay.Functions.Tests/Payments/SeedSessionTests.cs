@@ -202,30 +202,19 @@ public sealed class SeedSessionTests(SeedSessionTests.Fixture fixture) : IClassF
     public async Task Qpay_failure_is_a_502_naming_its_code_and_the_session_stays_in_table_marked_failed()
     {
         Harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCreate, Status = 500 });
-        var sessionsBefore = await SessionIdsOf("user-qpay-down");
+        var sessionsBefore = await Harness.SessionIdsOfAsync("user-qpay-down");
 
         var answer = await Harness.SeedAsync("user-qpay-down", Carts.TwoSellers);
 
         Assert.Equal(StatusCodes.Status502BadGateway, answer.Status);
         Assert.Contains("SYSTEM_BUSY", answer.Body.GetProperty("message").GetString());
-        var created = (await SessionIdsOf("user-qpay-down")).Except(sessionsBefore).Single();
+        var created = (await Harness.SessionIdsOfAsync("user-qpay-down")).Except(sessionsBefore).Single();
         var stored = await Harness.Get<ISessionStore>().GetAsync(created, default);
         Assert.Equal(SessionStatus.Failed, stored!.Status);
         Assert.Equal("SYSTEM_BUSY", stored.FailureCode);
         Assert.Null(stored.InvoiceId);
     }
 
-    private async Task<List<string>> SessionIdsOf(string userId)
-    {
-        var table = await Harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
-        var ids = new List<string>();
-        await foreach (var entity in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.GetString("UserId") == userId, select: ["PartitionKey"]))
-        {
-            ids.Add(entity.PartitionKey);
-        }
-
-        return ids;
-    }
 }
 
 /// <summary>New sessions are limited per user: each one costs a QPay invoice.</summary>

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -9,14 +7,6 @@ namespace QPay.Functions.Tests.QPayApi;
 /// <summary>Golden payloads from the real QPay API parse to the right values (qpay-v2-api.md §10).</summary>
 public sealed class QPayJsonTests
 {
-    private static readonly IOptions<QPayOptions> Options = Microsoft.Extensions.Options.Options.Create(new QPayOptions
-    {
-        BaseUrl = "https://merchant.qpay.mn",
-        ClientId = "client",
-        ClientSecret = "secret",
-        InvoiceCode = "TEST_INVOICE",
-    });
-
     [Fact]
     public void Token_expiry_is_read_as_absolute_epoch_seconds()
     {
@@ -168,7 +158,7 @@ public sealed class QPayJsonTests
                 .Select(i => $$"""{"payment_id":"{{page}}-{{i}}","payment_status":"PAID","payment_amount":"1.00"}""");
             return StubHttpHandler.Json($$"""{"count":{{QPayClient.PageLimit + 5}},"paid_amount":{{QPayClient.PageLimit + 5}},"rows":[{{string.Join(',', rows)}}]}""");
         });
-        var client = new QPayClient(new HttpClient(handler) { BaseAddress = Options.Value.ApiRoot }, Options, NullLogger<QPayClient>.Instance);
+        var client = StubQPayClient.Over(handler);
 
         var result = await client.CheckInvoicePaymentsAsync("invoice-1", CancellationToken.None);
 
@@ -208,7 +198,7 @@ public sealed class QPayJsonTests
     public async Task Invoice_request_sends_whole_mnt_amount_sender_invoice_no_and_the_configured_invoice_code()
     {
         var handler = new StubHttpHandler(_ => StubHttpHandler.Json(StubHttpHandler.Fixture("invoice-create.production.json")));
-        var client = new QPayClient(new HttpClient(handler) { BaseAddress = Options.Value.ApiRoot }, Options, NullLogger<QPayClient>.Instance);
+        var client = StubQPayClient.Over(handler);
 
         await client.CreateInvoiceAsync(Request() with { Lines = [new InvoiceLine("Mug", 2, 1700m, "sku-1")] }, CancellationToken.None);
 
@@ -235,6 +225,6 @@ public sealed class QPayJsonTests
         new("session123", "Order session123", 3400m, new Uri("https://api.example.com/payments/qpay/webhook?sessionId=session123&token=t"));
 
     private static QPayClient ClientAnswering(HttpResponseMessage response) =>
-        new(new HttpClient(new StubHttpHandler(_ => response)) { BaseAddress = Options.Value.ApiRoot }, Options, NullLogger<QPayClient>.Instance);
+        StubQPayClient.Over(new StubHttpHandler(_ => response));
 
 }
