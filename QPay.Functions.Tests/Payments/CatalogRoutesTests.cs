@@ -7,17 +7,8 @@ using QPay.Functions.Tests.Infrastructure;
 namespace QPay.Functions.Tests.Payments;
 
 /// <summary>The internal catalogue routes against Azurite: batches validated whole, then written per shop.</summary>
-public sealed class CatalogRoutesTests(CatalogRoutesTests.Fixture fixture) : IClassFixture<CatalogRoutesTests.Fixture>
+public sealed class CatalogRoutesTests(HarnessFixture fixture) : IClassFixture<HarnessFixture>
 {
-    public sealed class Fixture : IAsyncLifetime
-    {
-        internal PaymentsHarness Harness { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Harness = await PaymentsHarness.StartAsync();
-
-        public async Task DisposeAsync() => await Harness.DisposeAsync();
-    }
-
     private static readonly Dictionary<string, string> Internal = new() { ["x-internal-request"] = "true" };
 
     private PaymentsHarness Harness => fixture.Harness;

@@ -9,17 +9,8 @@ namespace QPay.Functions.Tests.Payments;
 /// A coupon's redemption is counted once per paid session, when the payment is verified (order
 /// creation), whatever runs concurrently; limits apply to new sessions, never to paid ones.
 /// </summary>
-public sealed class CouponRedemptionTests(CouponRedemptionTests.Fixture fixture) : IClassFixture<CouponRedemptionTests.Fixture>
+public sealed class CouponRedemptionTests(HarnessFixture fixture) : IClassFixture<HarnessFixture>
 {
-    public sealed class Fixture : IAsyncLifetime
-    {
-        internal PaymentsHarness Harness { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Harness = await PaymentsHarness.StartAsync();
-
-        public async Task DisposeAsync() => await Harness.DisposeAsync();
-    }
-
     private PaymentsHarness Harness => fixture.Harness;
 
     private ICouponStore Coupons => Harness.Get<ICouponStore>();

@@ -13,17 +13,8 @@ namespace QPay.Functions.Tests.Payments;
 /// Seed-session prices every line from the catalogue and computes the coupon (real Azurite, Redis
 /// and sandbox). Each test uses shops, products and coupons of its own, so tests run side by side.
 /// </summary>
-public sealed class PricingTests(PricingTests.Fixture fixture) : IClassFixture<PricingTests.Fixture>
+public sealed class PricingTests(HarnessFixture fixture) : IClassFixture<HarnessFixture>
 {
-    public sealed class Fixture : IAsyncLifetime
-    {
-        internal PaymentsHarness Harness { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Harness = await PaymentsHarness.StartAsync();
-
-        public async Task DisposeAsync() => await Harness.DisposeAsync();
-    }
-
     private PaymentsHarness Harness => fixture.Harness;
 
     [Fact]

@@ -13,17 +13,8 @@ using StackExchange.Redis;
 namespace QPay.Functions.Tests.Payments;
 
 /// <summary>POST /payments/qpay/seed-session and its internal twin, against Azurite, Redis and the sandbox.</summary>
-public sealed class SeedSessionTests(SeedSessionTests.Fixture fixture) : IClassFixture<SeedSessionTests.Fixture>
+public sealed class SeedSessionTests(HarnessFixture fixture) : IClassFixture<HarnessFixture>
 {
-    public sealed class Fixture : IAsyncLifetime
-    {
-        internal PaymentsHarness Harness { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Harness = await PaymentsHarness.StartAsync();
-
-        public async Task DisposeAsync() => await Harness.DisposeAsync();
-    }
-
     private PaymentsHarness Harness => fixture.Harness;
 
     [Fact]
