@@ -36,6 +36,31 @@ public sealed class StartupTests
     };
 
     [Fact]
+    public void Knobs_that_exist_for_tests_cannot_be_set_from_configuration()
+    {
+        using var app = TestApp.Build(new Dictionary<string, string?>
+        {
+            ["OrderCreationQueue"] = "someone-elses-queue",
+            ["PendingIndexPartition"] = "elsewhere",
+            ["RateLimitWindow"] = "00:00:01",
+            ["ReconcileSchedule:0"] = "00:00:00",
+            ["StuckClaimAfter"] = "00:00:00",
+            ["TokenCacheKey"] = "another-key",
+            ["TokenRenewalMargin"] = "00:00:00",
+        });
+
+        var payments = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.PaymentOptions>>().Value;
+        var qpay = app.Services.GetRequiredService<IOptions<QPay.Functions.QPayApi.QPayOptions>>().Value;
+        Assert.Equal(QPay.Functions.Storage.StorageNames.OrderCreationQueue, payments.OrderCreationQueue);
+        Assert.Equal("pending-index", payments.PendingIndexPartition);
+        Assert.Equal(TimeSpan.FromMinutes(1), payments.RateLimitWindow);
+        Assert.Equal(TimeSpan.FromMinutes(3), payments.ReconcileSchedule[0]);
+        Assert.Equal(TimeSpan.FromMinutes(3), payments.StuckClaimAfter);
+        Assert.Equal(QPay.Functions.Storage.RedisKeys.QPayToken, qpay.TokenCacheKey);
+        Assert.Equal(TimeSpan.FromSeconds(60), qpay.TokenRenewalMargin);
+    }
+
+    [Fact]
     public void Container_builds_from_the_worker_startup_and_every_function_class_resolves()
     {
         using var host = TestApp.Build();

@@ -32,33 +32,36 @@ public sealed class PaymentOptions
 
     public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
 
+    // The knobs below are not settings: their setters are internal, so configuration (app
+    // settings, Key Vault) cannot bind them; only tests, through InternalsVisibleTo, change them.
+
     /// <summary>The window of the per-minute rate limits: a minute (tests shorten it).</summary>
-    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RateLimitWindow { get; internal set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The queue order creation is handed to (the trigger listens on the default; tests isolate themselves with another).</summary>
-    public string OrderCreationQueue { get; set; } = Storage.StorageNames.OrderCreationQueue;
+    public string OrderCreationQueue { get; internal set; } = Storage.StorageNames.OrderCreationQueue;
 
     /// <summary>
     /// The PaymentSessions partition that indexes unfinished sessions. Session ids are 32 hex
     /// digits, so it never meets a session row; tests isolate themselves with another.
     /// </summary>
-    public string PendingIndexPartition { get; set; } = "pending-index";
+    public string PendingIndexPartition { get; internal set; } = "pending-index";
 
     /// <summary>
     /// When the reconciler checks a session no callback finished, counted from its creation: a
     /// few checks on a widening schedule (QPay forbids polling), then the session is left alone.
     /// </summary>
-    public IReadOnlyList<TimeSpan> ReconcileSchedule { get; set; } =
+    public IReadOnlyList<TimeSpan> ReconcileSchedule { get; internal set; } =
         [TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
 
     /// <summary>First wait after a reconciler check QPay did not answer; it doubles per failure, up to an hour.</summary>
-    public TimeSpan ReconcileFailureBackoff { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan ReconcileFailureBackoff { get; internal set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long one reconciler run may take; what is left waits for the next run (functionTimeout is 5 min).</summary>
-    public TimeSpan ReconcileRunBudget { get; set; } = TimeSpan.FromMinutes(3);
+    public TimeSpan ReconcileRunBudget { get; internal set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
-    public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromMinutes(3);
+    public TimeSpan StuckClaimAfter { get; internal set; } = TimeSpan.FromMinutes(3);
 }
 
 internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>

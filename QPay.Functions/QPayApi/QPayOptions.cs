@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using QPay.Functions.Hosting;
+using QPay.Functions.Storage;
 
 namespace QPay.Functions.QPayApi;
 
@@ -28,10 +29,10 @@ public sealed class QPayOptions
     public int TotalTimeoutSeconds { get; set; } = 30;
 
     /// <summary>A token is renewed this long before QPay's <c>expires_in</c>.</summary>
-    public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan TokenRenewalMargin { get; internal set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The Redis key of the token shared by every instance (design §5).</summary>
-    public string TokenCacheKey { get; set; } = "qpay:access_token";
+    public string TokenCacheKey { get; internal set; } = RedisKeys.QPayToken;
 
     /// <summary>The API root the client's relative paths hang from, always ending in <c>/v2/</c>.</summary>
     public Uri ApiRoot

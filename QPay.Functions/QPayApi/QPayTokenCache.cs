@@ -53,7 +53,7 @@ internal sealed class QPayTokenCache(
 
     private readonly SemaphoreSlim _renewal = new(1, 1);
     private readonly string _key = options.Value.TokenCacheKey;
-    private readonly string _lockKey = options.Value.TokenCacheKey + ":lock";
+    private readonly string _lockKey = RedisKeys.TokenLock(options.Value.TokenCacheKey);
     private readonly TimeSpan _margin = options.Value.TokenRenewalMargin;
 
     // Longer than a whole renewal (the auth client's total budget), so the lock never lapses while

@@ -31,7 +31,6 @@ public interface IUserRateLimiter
 /// </summary>
 internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
 {
-    public const string KeyPrefix = "qpay:rate:";
 
     private readonly RedisConnection _redis;
     private readonly ILogger<UserRateLimiter> _logger;
@@ -74,7 +73,7 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
                     Window = _window,
                     ConnectionMultiplexerFactory = () => database.Multiplexer,
                 };
-                using var limiter = new RedisFixedWindowRateLimiter<string>($"{KeyPrefix}{limit.ToString().ToLowerInvariant()}:{partition}", options);
+                using var limiter = new RedisFixedWindowRateLimiter<string>(RedisKeys.RateLimit(limit.ToString().ToLowerInvariant(), partition), options);
                 using var lease = await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
                 return Decide(lease, redisWindows: true);
             },

@@ -43,7 +43,6 @@ internal sealed class RedisSessionCache(
     TimeProvider clock,
     ILogger<RedisSessionCache> logger) : ISessionCache
 {
-    public const string KeyPrefix = "payment-session:";
 
     // Redis is no HTML page: only what JSON requires is escaped, so the session's quotes stay \" (not \u0022).
     private static readonly JsonWriterOptions EnvelopeWriting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -69,7 +68,7 @@ internal sealed class RedisSessionCache(
         return 0
         """);
 
-    public static string Key(string sessionId) => KeyPrefix + sessionId;
+    public static string Key(string sessionId) => RedisKeys.Session(sessionId);
 
     public async Task<PaymentSession?> GetAsync(string sessionId)
     {

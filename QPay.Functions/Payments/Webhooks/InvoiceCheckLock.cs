@@ -9,13 +9,12 @@ namespace QPay.Functions.Payments.Webhooks;
 /// </summary>
 public sealed class InvoiceCheckLock(RedisConnection redis)
 {
-    public const string KeyPrefix = "qpay:check-lock:";
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(45);
 
     /// <summary>A held lock to dispose when done, or null when another caller holds it.</summary>
     public async Task<IAsyncDisposable?> TryAcquireAsync(string invoiceId)
     {
-        var key = KeyPrefix + invoiceId;
+        var key = RedisKeys.CheckLock(invoiceId);
         var owner = Guid.NewGuid().ToString("N");
         var acquired = await redis.TryAsync("check lock", db => db.LockTakeAsync(key, owner, Lease), fallback: true).ConfigureAwait(false);
         return acquired ? new Held(redis, key, owner) : null;

@@ -1,0 +1,29 @@
+namespace QPay.Functions.Storage;
+
+/// <summary>
+/// Every Redis key the app uses, named here and nowhere else, so that two features can never
+/// collide and an operator finds them all in one place (README, Troubleshooting).
+/// </summary>
+public static class RedisKeys
+{
+    /// <summary>The signed cached copy of a payment session (TTL: the session's life).</summary>
+    public const string SessionPrefix = "payment-session:";
+
+    /// <summary>A short lock per invoice in front of QPay's <c>payment/check</c>.</summary>
+    public const string CheckLockPrefix = "qpay:check-lock:";
+
+    /// <summary>Fixed rate-limit windows: <c>qpay:rate:&lt;limit&gt;:&lt;partition&gt;</c>.</summary>
+    public const string RateLimitPrefix = "qpay:rate:";
+
+    /// <summary>The QPay access token every instance shares; <see cref="TokenLock"/> guards its renewal.</summary>
+    public const string QPayToken = "qpay:access_token";
+
+    public static string Session(string sessionId) => SessionPrefix + sessionId;
+
+    public static string CheckLock(string invoiceId) => CheckLockPrefix + invoiceId;
+
+    public static string RateLimit(string limit, string partition) => $"{RateLimitPrefix}{limit}:{partition}";
+
+    /// <summary>The renewal lock of a token key (tests give each harness a token key of its own).</summary>
+    public static string TokenLock(string tokenKey) => tokenKey + ":lock";
+}
