@@ -6,6 +6,7 @@ using QPay.Functions.Payments;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Payments.Verification;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 using QPay.Sandbox.Api;
@@ -233,7 +234,10 @@ public sealed class WebhookTests
 
         Assert.All(answers, a => Assert.Equal(StatusCodes.Status200OK, a.Status));
         Assert.Single(answers, a => a.Body.GetProperty("processed").GetBoolean());
-        Assert.Equal(49, answers.Count(a => a.Reason == "DUPLICATE"));
+        // The others were answered while the winner checked (IN_PROGRESS, no order ids) or after it claimed (DUPLICATE).
+        Assert.Equal(49, answers.Count(a => a.Reason is "DUPLICATE" or "IN_PROGRESS"));
+        Assert.All(answers.Where(a => a.Reason == "IN_PROGRESS"), a => Assert.Equal(0, a.Body.GetProperty("orderIds").GetArrayLength()));
+        Assert.All(answers.Where(a => a.Reason == "DUPLICATE"), a => Assert.Equal(2, a.Body.GetProperty("orderIds").GetArrayLength()));
         Assert.Equal(1, harness.QPayCalls(EndpointKeys.PaymentCheck));
         Assert.Equal(1, processed);
         var orders = (await harness.Get<IOrderStore>().ListForUserAsync("user-wh-12", default)).Where(o => o.SessionId == sessionId).ToList();
@@ -344,6 +348,47 @@ public sealed class WebhookTests
         Assert.True(withHeader.Body.GetProperty("success").GetBoolean());
         Assert.True(withHeader.Body.GetProperty("processed").GetBoolean());
         Assert.Equal(2, withHeader.Body.GetProperty("orderIds").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_callback_while_another_checks_an_unpaid_invoice_is_in_progress_without_order_ids()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-busy");
+        var internalWebhook = harness.Function<WebhookFunctions>().InternalQPayWebhook;
+
+        // Another callback holds the invoice's check lock (it is asking QPay right now).
+        await using (var held = await harness.Get<InvoiceCheckLock>().TryAcquireAsync(invoiceId))
+        {
+            Assert.NotNull(held);
+            var publicAnswer = await harness.CallbackAsync(invoiceId, "p-1");
+            var internalAnswer = await PaymentsHarness.InvokeAsync(internalWebhook, HttpRequests.Json(
+                "POST", new { invoiceId, status = "paid" }, query: $"sessionId={sessionId}", headers: new Dictionary<string, string> { ["x-internal-request"] = "true" }));
+
+            Assert.Equal("IN_PROGRESS", publicAnswer.Reason);
+            Assert.Equal(0, publicAnswer.Body.GetProperty("orderIds").GetArrayLength());
+            Assert.Equal("IN_PROGRESS", internalAnswer.Reason);
+            Assert.False(internalAnswer.Body.GetProperty("success").GetBoolean());
+            Assert.Equal(0, internalAnswer.Body.GetProperty("orderIds").GetArrayLength());
+        }
+
+        Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        Assert.Equal("NOT_PAID", (await harness.CallbackAsync(invoiceId, "p-1")).Reason); // once the lock is free
+    }
+
+    [Fact]
+    public async Task An_upper_cased_token_is_invalid()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-case");
+        var url = harness.CallbackUrl(invoiceId);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query);
+
+        var answer = await harness.WebhookAsync($"sessionId={query["sessionId"]}&token={query["token"].ToString().ToUpperInvariant()}");
+
+        Assert.Equal("INVALID_TOKEN", answer.Reason);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class WebhookTokensTests
         var token = tokens.Create("session-1");
 
         Assert.True(tokens.Verify("session-1", token));
-        Assert.True(tokens.Verify("session-1", token.ToUpperInvariant()));
+        Assert.False(tokens.Verify("session-1", token.ToUpperInvariant())); // exactly as issued, not case-folded
         Assert.False(tokens.Verify("session-2", token));
     }
 

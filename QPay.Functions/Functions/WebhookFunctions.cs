@@ -28,8 +28,7 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
                 request.Query["sessionId"].FirstOrDefault(),
                 request.Query["token"].FirstOrDefault(),
                 TokenRequired: true,
-                hint.InvoiceId,
-                request.Query["qpay_payment_id"].FirstOrDefault() ?? request.Query["payment_id"].FirstOrDefault()),
+                hint.InvoiceId),
             cancellationToken);
 
         var reason = outcome.Reason?.ToApi() ?? "PROCESSED";
@@ -55,9 +54,10 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
 
         var hint = await WebhookHint.ReadAsync(request, cancellationToken);
         var outcome = await HandleAsync(
-            new WebhookRequest(request.Query["sessionId"].FirstOrDefault(), null, TokenRequired: false, hint.InvoiceId, null),
+            new WebhookRequest(request.Query["sessionId"].FirstOrDefault(), null, TokenRequired: false, hint.InvoiceId),
             cancellationToken);
-        return new OkObjectResult(new InternalWebhookResponse(true, outcome.Processed, outcome.Reason?.ToApi(), outcome.OrderIds));
+        return new OkObjectResult(new InternalWebhookResponse(
+            Success: outcome.Processed || outcome.Reason == WebhookReason.Duplicate, outcome.Processed, outcome.Reason?.ToApi(), outcome.OrderIds));
     }
 
     /// <summary>
@@ -82,6 +82,7 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
 
     public sealed record PublicWebhookResponse(bool Ok, bool Processed, string? InvoiceId, string? SessionId, IReadOnlyList<string> OrderIds, string? Reason);
 
+    /// <param name="Success">The payment is claimed: processed by this call, or before it (DUPLICATE).</param>
     public sealed record InternalWebhookResponse(bool Success, bool Processed, string? Reason, IReadOnlyList<string> OrderIds);
 
     /// <summary>

@@ -9,6 +9,7 @@ using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
+using QPay.Functions.Payments.Verification;
 using QPay.Functions.Payments.Webhooks;
 
 namespace QPay.Functions.Payments;
@@ -40,6 +41,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<OrderCreationService>();
         services.AddSingleton<InvoiceCheckLock>();
         services.AddSingleton<PaymentVerifier>();
+        services.AddSingleton<InvoiceClaimer>();
         services.AddSingleton<WebhookProcessor>();
 
         services.AddSingleton<PaymentStatusService>();

@@ -18,13 +18,15 @@ public interface IWebhookTokens
 internal sealed class WebhookTokens(IOptionsMonitor<WebhookTokenOptions> options) : IWebhookTokens
 {
     private const int TokenBytes = 32;
+    private static readonly System.Buffers.SearchValues<char> LowercaseHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     public string Create(string sessionId) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Keys()[0], Encoding.UTF8.GetBytes(sessionId)));
 
     public bool Verify(string sessionId, string? token)
     {
-        if (token is not { Length: TokenBytes * 2 })
+        // Exactly as issued: lowercase hex. An upper-cased token is another string, not the same token.
+        if (token is not { Length: TokenBytes * 2 } || token.AsSpan().ContainsAnyExcept(LowercaseHex))
         {
             return false;
         }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
-using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Orders;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Sessions;
-using QPay.Functions.Payments.Webhooks;
+using QPay.Functions.Payments.Verification;
 using QPay.Functions.QPayApi;
 
 namespace QPay.Functions.Payments.Reconciliation;
@@ -16,7 +16,7 @@ public sealed record ReconcileSummary(int Checked, int Recovered, int Requeued, 
 /// <item>an invoice with a claim still Verified (a crash or lost message after the claim, whatever
 /// the session says) gets its order message queued again;</item>
 /// <item>a PENDING session without a claim is checked with QPay through the webhook's own
-/// verification path, a bounded number of times on a widening schedule
+/// verify-and-claim path (<see cref="InvoiceClaimer"/>), a bounded number of times on a widening schedule
 /// (<see cref="PaymentOptions.ReconcileSchedule"/>): QPay forbids polling. A check QPay does not
 /// answer does not count; it is retried on a backoff capped at an hour, for as long as it takes;</item>
 /// <item>after the last check the invoice is cancelled at QPay, so that it can no longer be paid
@@ -29,8 +29,7 @@ public sealed class PaymentReconciler(
     IPendingSessionIndex index,
     ISessionStore sessions,
     IProcessedInvoiceStore claims,
-    InvoiceCheckLock checkLock,
-    WebhookProcessor webhook,
+    InvoiceClaimer claimer,
     IQPayClient qpay,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
@@ -109,24 +108,28 @@ public sealed class PaymentReconciler(
             return await GiveUpAsync(entry, session, cancellationToken).ConfigureAwait(false);
         }
 
-        await using var held = await checkLock.TryAcquireAsync(invoiceId).ConfigureAwait(false);
-        if (held is null)
+        var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        if (outcome.IsClaimed)
+        {
+            // Claimed by us (recovered) or by a callback meanwhile: followed until its orders exist.
+            if (outcome.Result == ClaimResult.Claimed)
+            {
+                Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
+            }
+
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" }, cancellationToken).ConfigureAwait(false);
+            return outcome.Result == ClaimResult.Claimed ? Result.Recovered : Result.Checked;
+        }
+
+        if (outcome.Result == ClaimResult.InProgress)
         {
             // A callback is checking this invoice right now; look again shortly.
-            await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
             return Result.Waiting;
         }
 
-        var outcome = await webhook.VerifyAndClaimAsync(session, invoiceId, cancellationToken).ConfigureAwait(false);
-        var now = clock.GetUtcNow();
-        if (outcome.Processed)
-        {
-            Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
-            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "PROCESSED" }, cancellationToken).ConfigureAwait(false);
-            return Result.Recovered;
-        }
-
-        if (outcome.Reason == WebhookReason.VerificationFailed)
+        if (outcome.Result == ClaimResult.VerificationFailed)
         {
             var failures = entry.Failures + 1;
             var backoff = TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, options.Value.ReconcileFailureBackoff.Ticks << Math.Min(failures - 1, 10)));
@@ -137,7 +140,7 @@ public sealed class PaymentReconciler(
         var checks = entry.Checks + 1;
         var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : now;
         await index.UpdateAsync(
-            entry with { Checks = checks, NextCheckAt = next > now ? next : now, LastOutcome = outcome.Reason?.ToApi() },
+            entry with { Checks = checks, NextCheckAt = next > now ? next : now, LastOutcome = outcome.Result.ToApi() },
             cancellationToken).ConfigureAwait(false);
         return Result.Checked;
     }
@@ -160,7 +163,7 @@ public sealed class PaymentReconciler(
             return Result.Waiting;
         }
 
-        var requeued = await webhook.RequeueIfStuckAsync(claim, cancellationToken).ConfigureAwait(false);
+        var requeued = await claimer.RequeueIfStuckAsync(claim).ConfigureAwait(false);
         await index.UpdateAsync(
             entry with { Requeues = entry.Requeues + (requeued ? 1 : 0), NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" },
             cancellationToken).ConfigureAwait(false);
@@ -181,14 +184,20 @@ public sealed class PaymentReconciler(
         }
         catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
         {
-            var outcome = await webhook.VerifyAndClaimAsync(session, invoiceId, cancellationToken).ConfigureAwait(false);
-            if (outcome.Processed)
+            var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+            if (outcome.IsClaimed || outcome.Result is ClaimResult.VerificationFailed or ClaimResult.InProgress)
             {
-                Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
-                return Result.Recovered;
+                // Claimed (followed until its orders exist) or not answered yet: keep following.
+                if (outcome.Result == ClaimResult.Claimed)
+                {
+                    Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
+                }
+
+                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + options.Value.StuckClaimAfter, LastOutcome = outcome.Result.ToApi() }, cancellationToken).ConfigureAwait(false);
+                return outcome.Result == ClaimResult.Claimed ? Result.Recovered : Result.Waiting;
             }
 
-            Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, outcome.Reason?.ToApi() ?? "?", "paid at QPay, not processable");
+            Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, outcome.Result.ToApi(), "paid at QPay, not processable");
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
             return Result.Expired;
         }

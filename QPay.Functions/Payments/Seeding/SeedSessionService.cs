@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Sessions;
-using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
 

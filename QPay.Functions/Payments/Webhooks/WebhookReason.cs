@@ -3,8 +3,11 @@ namespace QPay.Functions.Payments.Webhooks;
 /// <summary>Why a webhook did not process a payment (design §3). Every one is answered with HTTP 200.</summary>
 public enum WebhookReason
 {
-    /// <summary>The invoice was already claimed, or another callback for it is being checked right now.</summary>
+    /// <summary>The invoice was already claimed: its orders exist or are being created.</summary>
     Duplicate,
+
+    /// <summary>Another callback is checking this invoice with QPay right now; nothing is claimed yet (the session may still be unpaid).</summary>
+    InProgress,
 
     /// <summary>QPay reports no PAID payment for the session's invoice.</summary>
     NotPaid,
@@ -30,6 +33,7 @@ public static class WebhookReasonNames
     public static string ToApi(this WebhookReason reason) => reason switch
     {
         WebhookReason.Duplicate => "DUPLICATE",
+        WebhookReason.InProgress => "IN_PROGRESS",
         WebhookReason.NotPaid => "NOT_PAID",
         WebhookReason.AmountMismatch => "AMOUNT_MISMATCH",
         WebhookReason.SessionMissing => "SESSION_MISSING",
@@ -41,7 +45,7 @@ public static class WebhookReasonNames
 
 /// <summary>A webhook call as the pipeline sees it; the hints are untrusted.</summary>
 /// <param name="TokenRequired">False on the internal route (function key + internal header instead).</param>
-public sealed record WebhookRequest(string? SessionId, string? Token, bool TokenRequired, string? InvoiceIdHint, string? PaymentIdHint);
+public sealed record WebhookRequest(string? SessionId, string? Token, bool TokenRequired, string? InvoiceIdHint);
 
 public sealed record WebhookOutcome(bool Processed, WebhookReason? Reason, string? SessionId, string? InvoiceId, IReadOnlyList<string> OrderIds)
 {

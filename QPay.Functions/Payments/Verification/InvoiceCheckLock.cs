@@ -1,6 +1,6 @@
 using QPay.Functions.Storage;
 
-namespace QPay.Functions.Payments.Webhooks;
+namespace QPay.Functions.Payments.Verification;
 
 /// <summary>
 /// A short Redis lock per invoice in front of <c>payment/check</c>, so that a burst of duplicate

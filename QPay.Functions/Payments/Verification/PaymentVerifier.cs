@@ -1,7 +1,7 @@
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
 
-namespace QPay.Functions.Payments.Webhooks;
+namespace QPay.Functions.Payments.Verification;
 
 public enum VerificationStatus
 {

@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
 
-namespace QPay.Functions.Payments.Reconciliation;
+namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>A session whose orders do not exist yet, and when the reconciler looks at it next.</summary>
 /// <param name="Checks">Checks QPay answered (NOT_PAID, AMOUNT_MISMATCH); bounded by the schedule.</param>

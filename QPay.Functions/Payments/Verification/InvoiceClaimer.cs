@@ -1,0 +1,175 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Sessions;
+
+namespace QPay.Functions.Payments.Verification;
+
+/// <summary>
+/// The one path from "someone says it is paid" to "its orders are queued", shared by the webhook
+/// and the reconciler: a short lock per invoice (a burst of duplicates costs QPay one check) →
+/// the claim, read once under the lock → <c>payment/check</c> → the claim (insert; 409 = someone
+/// else won) → the order message and the session PAID, side by side. A claim left Verified
+/// without orders is queued again once it counts as stuck, so "claimed but no orders" cannot last.
+/// </summary>
+/// <remarks>
+/// It takes no cancellation token on purpose: once QPay is asked, the step runs to its end even
+/// if the caller (QPay's callback connection) hangs up, so a payment QPay confirmed is claimed.
+/// QPay calls keep their own timeouts.
+/// </remarks>
+public sealed class InvoiceClaimer(
+    IProcessedInvoiceStore claims,
+    ISessionStore sessions,
+    ISessionCache cache,
+    InvoiceCheckLock checkLock,
+    PaymentVerifier verifier,
+    IOrderQueue orderQueue,
+    IOptions<PaymentOptions> options,
+    TimeProvider clock,
+    ILogger<InvoiceClaimer> logger)
+{
+    /// <summary>Verifies the session's own invoice with QPay and claims it when paid.</summary>
+    public async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session)
+    {
+        var sessionId = session.SessionId;
+        var invoiceId = session.InvoiceId ?? throw new ArgumentException("The session has no invoice.", nameof(session));
+        await using var held = await checkLock.TryAcquireAsync(invoiceId).ConfigureAwait(false);
+        if (held is null)
+        {
+            Step("another caller is checking this invoice", sessionId, invoiceId);
+            return new ClaimOutcome(ClaimResult.InProgress, []);
+        }
+
+        // Read under the lock: a winner that finished before we took it has its claim in the table
+        // by now, so we answer AlreadyClaimed instead of asking QPay again.
+        if (await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false) is { } existing)
+        {
+            return await FollowAsync(existing).ConfigureAwait(false);
+        }
+
+        Step("checking payment with QPay", sessionId, invoiceId);
+        var verification = await verifier.VerifyAsync(session, CancellationToken.None).ConfigureAwait(false);
+        switch (verification.Status)
+        {
+            case VerificationStatus.Failed:
+                Log.VerificationFailed(logger, sessionId, invoiceId, verification.FailureCode ?? "?");
+                return new ClaimOutcome(ClaimResult.VerificationFailed, []);
+            case VerificationStatus.NotPaid:
+                return new ClaimOutcome(ClaimResult.NotPaid, []);
+            case VerificationStatus.AmountMismatch:
+                Log.AmountMismatch(logger, sessionId, invoiceId, verification.PaidMnt, session.ExpectedMnt);
+                return new ClaimOutcome(ClaimResult.AmountMismatch, []);
+        }
+
+        var orderIds = OrderIds.For(invoiceId, session.Sellers);
+        var now = clock.GetUtcNow();
+        var claimed = await claims.TryClaimAsync(
+            new ProcessedInvoice
+            {
+                InvoiceId = invoiceId,
+                SessionId = sessionId,
+                ClaimId = Guid.NewGuid().ToString("N"),
+                State = ClaimState.Verified,
+                PaidMnt = verification.PaidMnt,
+                PaymentIds = verification.PaymentIds,
+                OrderIds = orderIds,
+                VerifiedAt = now,
+                EnqueuedAt = now,
+            },
+            CancellationToken.None).ConfigureAwait(false);
+        if (!claimed)
+        {
+            Step("claim lost to another caller", sessionId, invoiceId);
+            return new ClaimOutcome(ClaimResult.AlreadyClaimed, orderIds);
+        }
+
+        // The claim exists: never throw from here — a claim left Verified is queued again by a
+        // duplicate callback or the reconciler. The two writes do not depend on each other.
+        Step("invoice claimed", sessionId, invoiceId);
+        await Task.WhenAll(EnqueueAsync(sessionId, invoiceId), MarkPaidAsync(sessionId, invoiceId, verification.PaidMnt)).ConfigureAwait(false);
+        Log.PaymentVerified(logger, sessionId, invoiceId, verification.PaidMnt, orderIds.Count);
+        return new ClaimOutcome(ClaimResult.Claimed, orderIds);
+    }
+
+    /// <summary>An existing claim: queued again if it is stuck at Verified; answered as claimed.</summary>
+    public async Task<ClaimOutcome> FollowAsync(ProcessedInvoice claim)
+    {
+        Step("invoice already claimed", claim.SessionId, claim.InvoiceId);
+        if (claim.State == ClaimState.Verified)
+        {
+            await RequeueIfStuckAsync(claim).ConfigureAwait(false);
+        }
+
+        return new ClaimOutcome(ClaimResult.AlreadyClaimed, claim.OrderIds);
+    }
+
+    /// <summary>
+    /// Queues a Verified claim again when it has waited longer than <see cref="PaymentOptions.StuckClaimAfter"/>
+    /// (a crash between claim and queue, or a lost message): one caller wins the ETag race per period.
+    /// </summary>
+    public async Task<bool> RequeueIfStuckAsync(ProcessedInvoice claim)
+    {
+        var now = clock.GetUtcNow();
+        var threshold = options.Value.StuckClaimAfter;
+        if (now - (claim.EnqueuedAt ?? claim.VerifiedAt) < threshold)
+        {
+            return false;
+        }
+
+        var won = await claims.TryUpdateAsync(
+            claim.InvoiceId,
+            c => c.State == ClaimState.Verified && now - (c.EnqueuedAt ?? c.VerifiedAt) >= threshold ? c with { EnqueuedAt = now } : null,
+            CancellationToken.None).ConfigureAwait(false);
+        if (won)
+        {
+            Log.StuckClaimRequeued(logger, claim.SessionId, claim.InvoiceId);
+            await orderQueue.EnqueueAsync(new OrderCreationMessage(claim.SessionId, claim.InvoiceId), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return won;
+    }
+
+    private async Task EnqueueAsync(string sessionId, string invoiceId)
+    {
+        try
+        {
+            await orderQueue.EnqueueAsync(new OrderCreationMessage(sessionId, invoiceId), CancellationToken.None).ConfigureAwait(false);
+            Step("order creation queued", sessionId, invoiceId);
+        }
+        catch (Exception exception)
+        {
+            // The claim is durable and stays Verified: a duplicate callback or the reconciler
+            // queues it again once it counts as stuck. The payment is not lost.
+            Log.EnqueueFailed(logger, exception, sessionId, invoiceId);
+        }
+    }
+
+    private async Task MarkPaidAsync(string sessionId, string invoiceId, decimal paidMnt)
+    {
+        try
+        {
+            var paid = await sessions.UpdateAsync(
+                sessionId,
+                s => s with { Status = SessionStatus.Paid, PaidMnt = paidMnt },
+                CancellationToken.None).ConfigureAwait(false);
+            if (paid is not null)
+            {
+                await cache.StoreAsync(paid).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            // Order creation sets the session PROCESSED (and PaidMnt) from the claim anyway.
+            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId);
+        }
+    }
+
+    private void Step(string step, string sessionId, string invoiceId)
+    {
+        if (options.Value.WebhookDebug)
+        {
+            Log.WebhookStep(logger, step, sessionId, invoiceId);
+        }
+    }
+}
