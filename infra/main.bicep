@@ -97,6 +97,18 @@ param statusRateLimitPerMinute int = 120
 @description('New payment sessions per user per minute across instances (SEED_SESSION_RATE_LIMIT_PER_MINUTE).')
 param seedSessionRateLimitPerMinute int = 10
 
+@minValue(60)
+@maxValue(604800)
+@description('How long a session waits for its payment before its invoice is cancelled (PAYMENT_SESSION_EXPIRY_SEC).')
+param paymentSessionExpirySec int = 1800
+
+@allowed([
+  'fulfil'
+  'refund'
+])
+@description('A payment verified after its session expired or was cancelled: fulfil the orders or refund it (LATE_PAYMENT_POLICY).')
+param latePaymentPolicy string = 'fulfil'
+
 @description('Log every webhook pipeline step (INTERNAL_WEBHOOK_DEBUG).')
 param internalWebhookDebug bool = false
 
@@ -281,6 +293,8 @@ module functionApp 'modules/functionapp.bicep' = {
       paymentSessionTtlSec: paymentSessionTtlSec
       statusRateLimitPerMinute: statusRateLimitPerMinute
       seedSessionRateLimitPerMinute: seedSessionRateLimitPerMinute
+      paymentSessionExpirySec: paymentSessionExpirySec
+      latePaymentPolicy: latePaymentPolicy
       internalWebhookDebug: internalWebhookDebug
       authJwtAuthority: authJwtAuthority
       authJwtAudience: authJwtAudience

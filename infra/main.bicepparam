@@ -42,6 +42,8 @@ param paymentSessionTtlSec = int(readEnvironmentVariable('PAYMENT_SESSION_TTL_SE
 param statusRateLimitPerMinute = int(readEnvironmentVariable('STATUS_RATE_LIMIT_PER_MINUTE', '120'))
 // New payment sessions per user per minute (each creates a QPay invoice).
 param seedSessionRateLimitPerMinute = int(readEnvironmentVariable('SEED_SESSION_RATE_LIMIT_PER_MINUTE', '10'))
+param paymentSessionExpirySec = int(readEnvironmentVariable('PAYMENT_SESSION_EXPIRY_SEC', '1800'))
+param latePaymentPolicy = readEnvironmentVariable('LATE_PAYMENT_POLICY', 'fulfil')
 param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBUG', 'false'))
 
 // ---------------------------------------------------------------- user JWTs: an OIDC authority (production) or an HS256 secret

@@ -19,6 +19,8 @@ public sealed class FunctionMetadataTests
         { "InternalQPayWebhook", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/webhook" },
         { "PaymentStatus", "httpTrigger", "Anonymous", "get", "payments/qpay/status" },
         { "InternalPaymentStatus", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/status" },
+        { "CancelSession", "httpTrigger", "Anonymous", "post", "payments/qpay/cancel" },
+        { "InternalCancelSession", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/cancel" },
         { "PutProducts", "httpTrigger", "Function", "put", "order/api/internal/catalog/products" },
         { "GetProduct", "httpTrigger", "Function", "get", "order/api/internal/catalog/products/{shopId}/{productId}" },
         { "DeleteProduct", "httpTrigger", "Function", "delete", "order/api/internal/catalog/products/{shopId}/{productId}" },

@@ -172,5 +172,6 @@ public sealed class OrderSplitPropertyTests
         Status = SessionStatus.Paid,
         Origin = "public",
         CreatedAt = Now,
+        ExpiresAt = Now.AddMinutes(30),
     };
 }

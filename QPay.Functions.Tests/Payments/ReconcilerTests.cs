@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
 using QPay.Functions.Payments.Claims;
@@ -36,30 +37,43 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
-    public async Task An_unpaid_session_is_checked_a_bounded_number_of_times_then_left_alone()
+    public async Task An_unpaid_session_is_checked_a_bounded_number_of_times_then_expires_with_its_invoice_cancelled()
     {
-        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(services: s => { ImmediateSchedule(s); s.AddSingleton<TimeProvider>(clock); });
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-2");
         var reconciler = harness.Get<PaymentReconciler>();
 
         var runs = new List<ReconcileSummary>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 5; i++)
         {
             runs.Add(await reconciler.RunAsync(default));
         }
 
+        // Three scheduled checks, then nothing until the session's expiry (30 minutes by default).
         Assert.Equal(3, harness.QPayCalls(EndpointKeys.PaymentCheck));
-        Assert.Equal([1, 1, 1, 0, 0, 0], runs.Select(r => r.Checked));
-        Assert.Equal(1, runs.Sum(r => r.Expired));
+        Assert.Equal([1, 1, 1, 0, 0], runs.Select(r => r.Checked));
         Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+
+        clock.Advance(TimeSpan.FromMinutes(30));
+        var expiry = await reconciler.RunAsync(default);
+
+        Assert.Equal(1, expiry.Expired);
+        Assert.Equal(4, harness.QPayCalls(EndpointKeys.PaymentCheck)); // the last check at expiry
+        var expired = (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!;
+        Assert.Equal(SessionStatus.Expired, expired.Status);
+        Assert.Equal(clock.GetUtcNow(), expired.ExpiredAt);
         Assert.Equal(QPay.Sandbox.SandboxInvoiceStatus.Canceled, harness.Sandbox.State.FindInvoice(invoiceId)!.Status);
-        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileGaveUp" && r.Message.Contains("NOT_PAID") && r.Message.Contains("cancelled"));
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileGaveUp" && r.Message.Contains("NOT_PAID") && r.Message.Contains("expired"));
+        Assert.Equal(0, (await reconciler.RunAsync(default)).Checked);
+        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(clock.GetUtcNow().AddDays(1), 10, default));
     }
 
     [Fact]
-    public async Task A_payment_made_after_the_last_check_is_found_when_the_invoice_is_cancelled()
+    public async Task A_payment_made_at_the_last_second_wins_at_expiry_and_is_processed()
     {
-        await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(services: s => { ImmediateSchedule(s); s.AddSingleton<TimeProvider>(clock); });
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-late");
         var reconciler = harness.Get<PaymentReconciler>();
         for (var i = 0; i < 3; i++)
@@ -67,12 +81,16 @@ public sealed class ReconcilerTests
             await reconciler.RunAsync(default); // three answered checks: NOT_PAID
         }
 
-        await harness.PayAsync(invoiceId); // paid late, its callback lost
-        var giveUp = await reconciler.RunAsync(default);
+        clock.Advance(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(1));
+        await harness.PayAsync(invoiceId); // paid a second before expiry, its callback lost
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var expiry = await reconciler.RunAsync(default);
         await harness.ProcessOrderQueueAsync();
 
-        Assert.Equal(1, giveUp.Recovered);
+        Assert.Equal(1, expiry.Recovered);
+        Assert.Equal(0, expiry.Expired);
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.NotEqual(QPay.Sandbox.SandboxInvoiceStatus.Canceled, harness.Sandbox.State.FindInvoice(invoiceId)!.Status);
     }
 
     [Fact]

@@ -24,13 +24,13 @@ public sealed class SeedSessionTests(HarnessFixture fixture) : IClassFixture<Har
 
         Assert.Equal(StatusCodes.Status200OK, answer.Status);
         Assert.True(answer.Body.GetProperty("success").GetBoolean());
-        Assert.Equal(600, answer.Body.GetProperty("ttlSec").GetInt32());
+        Assert.Equal(1800, answer.Body.GetProperty("ttlSec").GetInt32()); // PAYMENT_SESSION_EXPIRY_SEC
         var invoice = answer.Body.GetProperty("invoice");
         Assert.Equal(
             ["invoiceId", "qrText", "qrImage", "shortUrl", "deeplinks"],
             invoice.EnumerateObject().Select(p => p.Name));
         Assert.Equal(13, invoice.GetProperty("deeplinks").GetArrayLength());
-        Assert.Equal(["success", "sessionId", "ttlSec", "invoice"], answer.Body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["success", "sessionId", "ttlSec", "expiresAt", "invoice"], answer.Body.EnumerateObject().Select(p => p.Name));
 
         var sessionId = answer.Body.GetProperty("sessionId").GetString()!;
         var stored = await Harness.Get<ISessionStore>().GetAsync(sessionId, default);
@@ -42,8 +42,10 @@ public sealed class SeedSessionTests(HarnessFixture fixture) : IClassFixture<Har
 
         var redis = await Harness.Get<RedisConnection>().GetDatabaseAsync();
         var ttl = await redis.KeyTimeToLiveAsync($"payment-session:{sessionId}");
-        // The copy lives until 600 s after the session's creation, however long the seeding took.
-        var expected = (stored.CreatedAt + TimeSpan.FromSeconds(600) - DateTimeOffset.UtcNow).TotalSeconds;
+        // The copy lives until the session expires (1800 s after its creation), however long the seeding took.
+        Assert.Equal(stored.CreatedAt + TimeSpan.FromSeconds(1800), stored.ExpiresAt);
+        Assert.Equal(stored.ExpiresAt, answer.Body.GetProperty("expiresAt").GetDateTimeOffset());
+        var expected = (stored.ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds;
         Assert.InRange(ttl!.Value.TotalSeconds, expected - 2, expected + 2);
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments;
 using QPay.Functions.Payments.Pricing;
@@ -18,8 +17,7 @@ namespace QPay.Functions.Functions;
 public sealed class SeedSessionFunctions(
     SeedSessionService sessions,
     IUserAuthenticator authenticator,
-    IUserRateLimiter rateLimiter,
-    IOptions<PaymentOptions> options)
+    IUserRateLimiter rateLimiter)
 {
     [Function(nameof(SeedSession))]
     public async Task<IActionResult> SeedSession(
@@ -33,7 +31,7 @@ public sealed class SeedSessionFunctions(
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, SeedingJsonContext.Default.SeedSessionRequest, cancellationToken);
-        return error ?? await CreateAsync(request, caller.UserId!, body!, "public", fieldPrefix: null, cancellationToken);
+        return error ?? await CreateAsync(request, caller.UserId!, body!, "public", life: null, fieldPrefix: null, cancellationToken);
     }
 
     [Function(nameof(InternalSeedSession))]
@@ -62,10 +60,18 @@ public sealed class SeedSessionFunctions(
             return ApiError.BadRequest($"sessionData.userId is required and must be {Identifiers.Rule}.", "sessionData.userId");
         }
 
-        return await CreateAsync(request, data.UserId!, data.ToRequest(), "internal", fieldPrefix: "sessionData.", cancellationToken);
+        if (data.TtlSec is { } ttl && (ttl != decimal.Truncate(ttl) || ttl < PaymentOptions.MinSessionLifeSeconds || ttl > PaymentOptions.MaxSessionLifeSeconds))
+        {
+            return ApiError.BadRequest(
+                $"sessionData.ttlSec must be a whole number of seconds from {PaymentOptions.MinSessionLifeSeconds} to {PaymentOptions.MaxSessionLifeSeconds}.", "sessionData.ttlSec");
+        }
+
+        var life = data.TtlSec is { } seconds ? TimeSpan.FromSeconds((double)seconds) : (TimeSpan?)null;
+        return await CreateAsync(request, data.UserId!, data.ToRequest(), "internal", life, fieldPrefix: "sessionData.", cancellationToken);
     }
 
-    private async Task<IActionResult> CreateAsync(HttpRequest request, string userId, SeedSessionRequest body, string origin, string? fieldPrefix, CancellationToken cancellationToken)
+    private async Task<IActionResult> CreateAsync(
+        HttpRequest request, string userId, SeedSessionRequest body, string origin, TimeSpan? life, string? fieldPrefix, CancellationToken cancellationToken)
     {
         if (CheckoutValidator.Validate(body, out var checkout) is { } problem)
         {
@@ -79,7 +85,7 @@ public sealed class SeedSessionFunctions(
             return ApiError.TooManyRequests(request, decision, "new payment sessions");
         }
 
-        var result = await sessions.CreateAsync(userId, checkout!, origin, cancellationToken);
+        var result = await sessions.CreateAsync(userId, checkout!, origin, life, cancellationToken);
         if (result.Refused is { } refused)
         {
             return PricingRejection.Result(refused, fieldPrefix);
@@ -95,10 +101,12 @@ public sealed class SeedSessionFunctions(
         }
 
         var invoice = result.Invoice!;
+        var session = result.Session!;
         return new OkObjectResult(new SeedSessionResponse(
             true,
-            result.Session!.SessionId,
-            options.Value.SessionTtlSeconds,
+            session.SessionId,
+            (int)(session.ExpiresAt - session.CreatedAt).TotalSeconds,
+            session.ExpiresAt,
             new SeedSessionInvoice(
                 invoice.InvoiceId,
                 invoice.QrText,
@@ -107,7 +115,8 @@ public sealed class SeedSessionFunctions(
                 invoice.Deeplinks.Select(d => new SeedSessionDeeplink(d.Name, d.Description, d.Logo, d.Link)).ToList())));
     }
 
-    public sealed record SeedSessionResponse(bool Success, string SessionId, int TtlSec, SeedSessionInvoice Invoice);
+    /// <param name="TtlSec">The session's life in seconds: it expires at <paramref name="ExpiresAt"/>.</param>
+    public sealed record SeedSessionResponse(bool Success, string SessionId, int TtlSec, DateTimeOffset ExpiresAt, SeedSessionInvoice Invoice);
 
     public sealed record SeedSessionInvoice(string InvoiceId, string QrText, string QrImage, string? ShortUrl, IReadOnlyList<SeedSessionDeeplink> Deeplinks);
 

@@ -107,4 +107,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 5061, EventName = "CatalogUpdated", Level = LogLevel.Information,
         Message = "Catalogue: {Count} {What} written")]
     public static partial void CatalogUpdated(ILogger logger, int count, string what);
+
+    [LoggerMessage(EventId = 5070, EventName = "LatePayment", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId} was paid after it was {Status}; LATE_PAYMENT_POLICY {Policy}")]
+    public static partial void LatePayment(ILogger logger, string sessionId, string invoiceId, string status, string policy);
+
+    [LoggerMessage(EventId = 5071, EventName = "OrdersRefusedForRefund", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId} is held for a refund (late payment); no orders are created")]
+    public static partial void OrdersRefusedForRefund(ILogger logger, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5072, EventName = "SessionCancelled", Level = LogLevel.Information,
+        Message = "Session {SessionId} cancelled; QPay invoice {InvoiceId} cancelled")]
+    public static partial void SessionCancelled(ILogger logger, string sessionId, string invoiceId);
+
+    [LoggerMessage(EventId = 5073, EventName = "CancelFailed", Level = LogLevel.Warning,
+        Message = "Session {SessionId} not cancelled: QPay invoice {InvoiceId} answered {Outcome} and no payment was found; it stays PENDING")]
+    public static partial void CancelFailed(ILogger logger, string sessionId, string invoiceId, string outcome);
 }

@@ -6,6 +6,10 @@ namespace QPay.Functions.Payments;
 /// <summary>Business settings of the payment flow.</summary>
 public sealed class PaymentOptions
 {
+    /// <summary>The bounds of a session's life (PAYMENT_SESSION_EXPIRY_SEC, the internal seed's ttlSec).</summary>
+    public const int MinSessionLifeSeconds = 60;
+    public const int MaxSessionLifeSeconds = 7 * 24 * 3600;
+
     /// <summary>Public base URL QPay calls back (the function app's URL), without a trailing slash.</summary>
     [ConfigurationKeyName("QPAY_CALLBACK_PUBLIC_BASE_URL")]
     public string? CallbackPublicBaseUrl { get; set; }
@@ -17,6 +21,14 @@ public sealed class PaymentOptions
     /// <summary>How long a session stays cached in Redis.</summary>
     [ConfigurationKeyName("PAYMENT_SESSION_TTL_SEC")]
     public int SessionTtlSeconds { get; set; } = 600;
+
+    /// <summary>How long a session waits for its payment; then its invoice is cancelled at QPay and it is EXPIRED.</summary>
+    [ConfigurationKeyName("PAYMENT_SESSION_EXPIRY_SEC")]
+    public int SessionExpirySeconds { get; set; } = 1800;
+
+    /// <summary>What happens to a payment verified after its session expired or was cancelled.</summary>
+    [ConfigurationKeyName("LATE_PAYMENT_POLICY")]
+    public string LatePaymentPolicy { get; set; } = LatePayments.Fulfil;
 
     /// <summary>Status polls per user per minute, across all instances.</summary>
     [ConfigurationKeyName("STATUS_RATE_LIMIT_PER_MINUTE")]
@@ -31,6 +43,11 @@ public sealed class PaymentOptions
     public bool WebhookDebug { get; set; }
 
     public TimeSpan SessionTtl => TimeSpan.FromSeconds(SessionTtlSeconds);
+
+    public TimeSpan SessionExpiry => TimeSpan.FromSeconds(SessionExpirySeconds);
+
+    /// <summary>True when a late payment is handed to a refund rather than fulfilled.</summary>
+    public bool RefundsLatePayments => string.Equals(LatePaymentPolicy, LatePayments.Refund, StringComparison.OrdinalIgnoreCase);
 
     // The knobs below are not settings: their setters are internal, so configuration (app
     // settings, Key Vault) cannot bind them; only tests, through InternalsVisibleTo, change them.
@@ -64,6 +81,16 @@ public sealed class PaymentOptions
     public TimeSpan StuckClaimAfter { get; internal set; } = TimeSpan.FromMinutes(3);
 }
 
+/// <summary>The values of LATE_PAYMENT_POLICY.</summary>
+public static class LatePayments
+{
+    /// <summary>The orders are created at the quoted prices, as the seed's system does.</summary>
+    public const string Fulfil = "fulfil";
+
+    /// <summary>The money goes back to the customer (REFUND_PENDING).</summary>
+    public const string Refund = "refund";
+}
+
 internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>
 {
     private const int MaxCallbackBaseLength = 119;
@@ -82,6 +109,11 @@ internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions
         }
 
         InRange("PAYMENT_SESSION_TTL_SEC", options.SessionTtlSeconds, 60, 7 * 24 * 3600, errors);
+        InRange("PAYMENT_SESSION_EXPIRY_SEC", options.SessionExpirySeconds, PaymentOptions.MinSessionLifeSeconds, PaymentOptions.MaxSessionLifeSeconds, errors);
+        if (!string.Equals(options.LatePaymentPolicy, LatePayments.Fulfil, StringComparison.OrdinalIgnoreCase) && !options.RefundsLatePayments)
+        {
+            errors.Add($"LATE_PAYMENT_POLICY must be {LatePayments.Fulfil} or {LatePayments.Refund}.");
+        }
         InRange("STATUS_RATE_LIMIT_PER_MINUTE", options.StatusRateLimitPerMinute, 1, 100_000, errors);
         InRange("SEED_SESSION_RATE_LIMIT_PER_MINUTE", options.SeedRateLimitPerMinute, 1, 10_000, errors);
     }

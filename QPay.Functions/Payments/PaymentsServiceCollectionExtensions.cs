@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Cancellation;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
@@ -43,6 +44,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PaymentVerifier>();
         services.AddSingleton<InvoiceClaimer>();
         services.AddSingleton<WebhookProcessor>();
+        services.AddSingleton<SessionCanceller>();
 
         services.AddSingleton<PaymentStatusService>();
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();

@@ -65,6 +65,10 @@ param settings {
   statusRateLimitPerMinute: int
   @description('SEED_SESSION_RATE_LIMIT_PER_MINUTE')
   seedSessionRateLimitPerMinute: int
+  @description('PAYMENT_SESSION_EXPIRY_SEC')
+  paymentSessionExpirySec: int
+  @description('LATE_PAYMENT_POLICY')
+  latePaymentPolicy: string
   @description('INTERNAL_WEBHOOK_DEBUG')
   internalWebhookDebug: bool
   @description('AUTH_JWT_AUTHORITY (empty with an HS256 secret in Key Vault)')
@@ -183,6 +187,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PAYMENT_SESSION_TTL_SEC: string(settings.paymentSessionTtlSec)
     STATUS_RATE_LIMIT_PER_MINUTE: string(settings.statusRateLimitPerMinute)
     SEED_SESSION_RATE_LIMIT_PER_MINUTE: string(settings.seedSessionRateLimitPerMinute)
+    PAYMENT_SESSION_EXPIRY_SEC: string(settings.paymentSessionExpirySec)
+    LATE_PAYMENT_POLICY: settings.latePaymentPolicy
     INTERNAL_WEBHOOK_DEBUG: string(settings.internalWebhookDebug)
     AUTH_JWT_AUTHORITY: settings.authJwtAuthority
     AUTH_JWT_AUDIENCE: settings.authJwtAudience

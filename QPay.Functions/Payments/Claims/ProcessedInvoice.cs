@@ -8,11 +8,18 @@ public enum ClaimState
 
     /// <summary>Every order exists.</summary>
     OrdersCreated,
+
+    /// <summary>
+    /// Paid after its session expired or was cancelled, under LATE_PAYMENT_POLICY=refund: no orders
+    /// are created; the money is to go back to the customer (the session is REFUND_PENDING).
+    /// </summary>
+    HeldForRefund,
 }
 
 /// <summary>
 /// A row of ProcessedInvoices (PK = invoiceId). Inserting it is how exactly one webhook wins an
-/// invoice; it moves from <see cref="ClaimState.Verified"/> to <see cref="ClaimState.OrdersCreated"/> only.
+/// invoice; it moves from <see cref="ClaimState.Verified"/> to <see cref="ClaimState.OrdersCreated"/> only,
+/// or is born <see cref="ClaimState.HeldForRefund"/>.
 /// </summary>
 public sealed record ProcessedInvoice
 {

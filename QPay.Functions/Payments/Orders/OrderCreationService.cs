@@ -40,6 +40,13 @@ public sealed class OrderCreationService(
             throw new OrderCreationException($"invoice {message.InvoiceId} has no verified claim for session {message.SessionId}");
         }
 
+        if (claim.State == ClaimState.HeldForRefund)
+        {
+            // A late payment under the refund policy never becomes orders (nothing queues it; this is a stray message).
+            Log.OrdersRefusedForRefund(logger, session.SessionId, message.InvoiceId);
+            return [];
+        }
+
         if (claim.State == ClaimState.OrdersCreated)
         {
             // A late or re-queued message: the orders exist and may have moved on; never rewrite them.

@@ -19,15 +19,17 @@ public sealed record ReconcileSummary(int Checked, int Recovered, int Requeued, 
 /// verify-and-claim path (<see cref="InvoiceClaimer"/>), a bounded number of times on a widening schedule
 /// (<see cref="PaymentOptions.ReconcileSchedule"/>): QPay forbids polling. A check QPay does not
 /// answer does not count; it is retried on a backoff capped at an hour, for as long as it takes;</item>
-/// <item>after the last check the invoice is cancelled at QPay, so that it can no longer be paid
-/// unseen; if QPay answers that it was paid meanwhile, it is verified and processed;</item>
-/// <item>a PROCESSED or FAILED session leaves the index.</item>
+/// <item>the checks stop at the session's expiry: then one last check, the invoice is cancelled at
+/// QPay so that it can no longer be paid unseen, and the session is EXPIRED; if QPay answers that
+/// it was paid meanwhile, it is verified and processed;</item>
+/// <item>any other session (processed, failed, cancelled, expired) leaves the index.</item>
 /// </list>
 /// A run stops after <see cref="PaymentOptions.ReconcileRunBudget"/>; one entry failing never stops the others.
 /// </summary>
 public sealed class PaymentReconciler(
     IPendingSessionIndex index,
     ISessionStore sessions,
+    ISessionCache cache,
     IProcessedInvoiceStore claims,
     InvoiceClaimer claimer,
     IQPayClient qpay,
@@ -89,7 +91,7 @@ public sealed class PaymentReconciler(
     private async Task<Result> ReconcileAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
     {
         var session = await sessions.GetAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-        if (session is null or { Status: SessionStatus.Processed or SessionStatus.Failed } or { InvoiceId: null })
+        if (session is null or { InvoiceId: null })
         {
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
             return Result.Removed;
@@ -102,20 +104,54 @@ public sealed class PaymentReconciler(
             return await FollowClaimAsync(entry, claim, cancellationToken).ConfigureAwait(false);
         }
 
+        if (session.Status != SessionStatus.Pending)
+        {
+            // Failed, cancelled, expired (late payments arrive by callback) or finished: nothing to follow.
+            await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+            return Result.Removed;
+        }
+
+        var now = clock.GetUtcNow();
+        if (now >= session.ExpiresAt)
+        {
+            return await ExpireAsync(entry, session, cancellationToken).ConfigureAwait(false);
+        }
+
         var schedule = options.Value.ReconcileSchedule;
         if (entry.Checks >= schedule.Count)
         {
-            return await GiveUpAsync(entry, session, cancellationToken).ConfigureAwait(false);
+            // Every scheduled check is used up: the next look is the expiry.
+            await index.UpdateAsync(entry with { NextCheckAt = session.ExpiresAt }, cancellationToken).ConfigureAwait(false);
+            return Result.Waiting;
         }
 
         var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        if (await FollowUpAsync(entry, session, outcome, cancellationToken).ConfigureAwait(false) is { } followed)
+        {
+            return followed;
+        }
+
+        var checks = entry.Checks + 1;
+        var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : session.ExpiresAt;
+        await index.UpdateAsync(
+            entry with { Checks = checks, NextCheckAt = Earliest(Later(next, now), session.ExpiresAt), LastOutcome = outcome.Result.ToApi() },
+            cancellationToken).ConfigureAwait(false);
+        return Result.Checked;
+    }
+
+    /// <summary>
+    /// What every check's outcome but "not paid" leads to: a claim is followed until its orders
+    /// exist; a check in progress elsewhere is looked at again shortly; a check QPay did not answer
+    /// is retried on a doubling backoff (it never uses up the schedule). Null for NOT_PAID and AMOUNT_MISMATCH.
+    /// </summary>
+    private async Task<Result?> FollowUpAsync(PendingSessionEntry entry, PaymentSession session, ClaimOutcome outcome, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         if (outcome.IsClaimed)
         {
-            // Claimed by us (recovered) or by a callback meanwhile: followed until its orders exist.
             if (outcome.Result == ClaimResult.Claimed)
             {
-                Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
+                Log.ReconcileRecovered(logger, session.SessionId, session.InvoiceId!);
             }
 
             await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" }, cancellationToken).ConfigureAwait(false);
@@ -124,33 +160,92 @@ public sealed class PaymentReconciler(
 
         if (outcome.Result == ClaimResult.InProgress)
         {
-            // A callback is checking this invoice right now; look again shortly.
             await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
             return Result.Waiting;
         }
 
         if (outcome.Result == ClaimResult.VerificationFailed)
         {
-            var failures = entry.Failures + 1;
-            var backoff = TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, options.Value.ReconcileFailureBackoff.Ticks << Math.Min(failures - 1, 10)));
-            await index.UpdateAsync(entry with { Failures = failures, NextCheckAt = now + backoff, LastOutcome = "VERIFICATION_FAILED" }, cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(entry, "VERIFICATION_FAILED", cancellationToken).ConfigureAwait(false);
             return Result.Checked;
         }
 
-        var checks = entry.Checks + 1;
-        var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : now;
-        await index.UpdateAsync(
-            entry with { Checks = checks, NextCheckAt = next > now ? next : now, LastOutcome = outcome.Result.ToApi() },
-            cancellationToken).ConfigureAwait(false);
-        return Result.Checked;
+        return null;
     }
+
+    /// <summary>
+    /// The session's time is up: one last check (a payment made at the last second wins and is
+    /// processed), then its invoice is cancelled at QPay so it cannot be paid unseen, and the
+    /// session becomes EXPIRED. QPay answering that the invoice was paid meanwhile sends it through
+    /// verification again; any other refusal is retried on a backoff, each time after a fresh check.
+    /// </summary>
+    private async Task<Result> ExpireAsync(PendingSessionEntry entry, PaymentSession session, CancellationToken cancellationToken)
+    {
+        var invoiceId = session.InvoiceId!;
+        var last = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        if (await FollowUpAsync(entry, session, last, cancellationToken).ConfigureAwait(false) is { } followed)
+        {
+            return followed;
+        }
+
+        try
+        {
+            await qpay.CancelInvoiceAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
+        {
+            var paid = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+            if (await FollowUpAsync(entry, session, paid, cancellationToken).ConfigureAwait(false) is { } after)
+            {
+                return after;
+            }
+
+            await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
+            return Result.Checked;
+        }
+        catch (QPayApiException exception) when (exception.ErrorCode is not ("INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND"))
+        {
+            await RetryLaterAsync(entry, "CANCEL_FAILED:" + (exception.ErrorCode ?? "NONE"), cancellationToken).ConfigureAwait(false);
+            return Result.Checked;
+        }
+        catch (QPayApiException)
+        {
+            // Already cancelled or gone: nothing is payable any more.
+        }
+
+        var now = clock.GetUtcNow();
+        var expired = await sessions.UpdateAsync(
+            session.SessionId,
+            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Expired, ExpiredAt = now } : null,
+            cancellationToken).ConfigureAwait(false);
+        if (expired is not null)
+        {
+            await cache.StoreAsync(expired).ConfigureAwait(false);
+        }
+
+        Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, last.Result.ToApi(), "invoice cancelled at QPay, session expired");
+        await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+        return Result.Expired;
+    }
+
+    private Task RetryLaterAsync(PendingSessionEntry entry, string outcome, CancellationToken cancellationToken)
+    {
+        var failures = entry.Failures + 1;
+        var backoff = TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, options.Value.ReconcileFailureBackoff.Ticks << Math.Min(failures - 1, 10)));
+        return index.UpdateAsync(entry with { Failures = failures, NextCheckAt = clock.GetUtcNow() + backoff, LastOutcome = outcome }, cancellationToken);
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>A claimed invoice: done once its orders exist; queued again while it is stuck at Verified.</summary>
     private async Task<Result> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (claim.State == ClaimState.OrdersCreated)
+        if (claim.State is ClaimState.OrdersCreated or ClaimState.HeldForRefund)
         {
+            // Done: the orders exist, or the late payment waits for its refund (REFUND_PENDING).
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
             return Result.Removed;
         }
@@ -168,53 +263,5 @@ public sealed class PaymentReconciler(
             entry with { Requeues = entry.Requeues + (requeued ? 1 : 0), NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" },
             cancellationToken).ConfigureAwait(false);
         return requeued ? Result.Requeued : Result.Waiting;
-    }
-
-    /// <summary>
-    /// The last check found nothing payable: the invoice is cancelled at QPay so it cannot be paid
-    /// unseen later. QPay refusing because it was paid meanwhile sends the session through
-    /// verification once more; QPay not answering keeps the entry for a later run.
-    /// </summary>
-    private async Task<Result> GiveUpAsync(PendingSessionEntry entry, PaymentSession session, CancellationToken cancellationToken)
-    {
-        var invoiceId = session.InvoiceId!;
-        try
-        {
-            await qpay.CancelInvoiceAsync(invoiceId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
-        {
-            var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
-            if (outcome.IsClaimed || outcome.Result is ClaimResult.VerificationFailed or ClaimResult.InProgress)
-            {
-                // Claimed (followed until its orders exist) or not answered yet: keep following.
-                if (outcome.Result == ClaimResult.Claimed)
-                {
-                    Log.ReconcileRecovered(logger, session.SessionId, invoiceId);
-                }
-
-                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + options.Value.StuckClaimAfter, LastOutcome = outcome.Result.ToApi() }, cancellationToken).ConfigureAwait(false);
-                return outcome.Result == ClaimResult.Claimed ? Result.Recovered : Result.Waiting;
-            }
-
-            Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, outcome.Result.ToApi(), "paid at QPay, not processable");
-            await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-            return Result.Expired;
-        }
-        catch (QPayApiException exception) when (exception.ErrorCode is not ("INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND"))
-        {
-            await index.UpdateAsync(
-                entry with { Failures = entry.Failures + 1, NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(10), LastOutcome = "CANCEL_FAILED" },
-                cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
-        }
-        catch (QPayApiException)
-        {
-            // Already cancelled or gone: nothing is payable any more.
-        }
-
-        Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, entry.LastOutcome ?? "?", "invoice cancelled at QPay");
-        await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-        return Result.Expired;
     }
 }

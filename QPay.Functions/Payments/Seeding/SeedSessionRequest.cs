@@ -25,6 +25,9 @@ public sealed class InternalSeedSessionRequest
 public sealed class InternalSessionData
 {
     [JsonPropertyName("userId")] public string? UserId { get; set; }
+
+    /// <summary>The seed system's life of this one session, in seconds (PAYMENT_SESSION_EXPIRY_SEC when absent).</summary>
+    [JsonPropertyName("ttlSec")] public decimal? TtlSec { get; set; }
     [JsonPropertyName("cart")] public List<CartLineInput?>? Cart { get; set; }
     [JsonPropertyName("sellers")] public List<SellerInput?>? Sellers { get; set; }
     [JsonPropertyName("totalAmount")] public decimal? TotalAmount { get; set; }

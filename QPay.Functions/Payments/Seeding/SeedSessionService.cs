@@ -37,7 +37,8 @@ public sealed class SeedSessionService(
     public const string WebhookPath = "/payments/qpay/webhook";
 
     /// <param name="request">A well-formed cart (<see cref="CheckoutValidator"/>) with the buyer's prices.</param>
-    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout request, string origin, CancellationToken cancellationToken)
+    /// <param name="life">How long the session waits for its payment; PAYMENT_SESSION_EXPIRY_SEC when null.</param>
+    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout request, string origin, TimeSpan? life, CancellationToken cancellationToken)
     {
         var pricing = await pricer.PriceAsync(userId, request, cancellationToken).ConfigureAwait(false);
         if (pricing.Problem is { } refused)
@@ -64,12 +65,16 @@ public sealed class SeedSessionService(
             Origin = origin,
             CreatedAt = now,
             UpdatedAt = now,
+            ExpiresAt = now + (life ?? settings.SessionExpiry),
             Version = 1,
         };
 
         await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
         // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know.
-        await pending.AddAsync(new PendingSessionEntry(session.SessionId, now, now + settings.ReconcileSchedule[0]), cancellationToken).ConfigureAwait(false);
+        var firstCheck = now + settings.ReconcileSchedule[0];
+        await pending.AddAsync(
+            new PendingSessionEntry(session.SessionId, now, firstCheck < session.ExpiresAt ? firstCheck : session.ExpiresAt),
+            cancellationToken).ConfigureAwait(false);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
 
         QPayInvoice invoice;

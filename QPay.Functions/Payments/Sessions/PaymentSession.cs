@@ -4,40 +4,6 @@ using System.Text.Json.Serialization;
 namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
-/// Where a payment session is. The order is the only direction a session moves in
-/// (<see cref="SessionStatusOrder"/>); <see cref="Failed"/> ends a session whose invoice could
-/// not be created.
-/// </summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SessionStatus>))]
-public enum SessionStatus
-{
-    Pending,
-    Paid,
-    Processed,
-    Failed,
-}
-
-public static class SessionStatusOrder
-{
-    /// <summary>True when moving from <paramref name="from"/> to <paramref name="to"/> is forward (or a no-op).</summary>
-    public static bool CanMove(SessionStatus from, SessionStatus to) => (from, to) switch
-    {
-        _ when from == to => true,
-        (SessionStatus.Pending, _) => true,
-        (SessionStatus.Paid, SessionStatus.Processed) => true,
-        _ => false,
-    };
-
-    public static string ToApi(this SessionStatus status) => status switch
-    {
-        SessionStatus.Pending => "PENDING",
-        SessionStatus.Paid => "PAID",
-        SessionStatus.Processed => "PROCESSED",
-        _ => "FAILED",
-    };
-}
-
-/// <summary>
 /// A cart line as a session and an order keep it. <see cref="SalePrice"/> is the catalogue's USD
 /// price when the session was seeded; <see cref="Title"/> and <see cref="SelectedOptions"/> are the
 /// buyer's words for the seller (size, colour) and never take part in pricing.
@@ -91,6 +57,18 @@ public sealed record PaymentSession
 
     /// <summary>QPay's error code when the invoice could not be created.</summary>
     public string? FailureCode { get; init; }
+
+    /// <summary>When the session stops waiting for a payment: its invoice is then cancelled at QPay.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>When the customer (or another service) cancelled it.</summary>
+    public DateTimeOffset? CancelledAt { get; init; }
+
+    /// <summary>When it expired unpaid.</summary>
+    public DateTimeOffset? ExpiredAt { get; init; }
+
+    /// <summary>When a payment was verified after the session had expired or been cancelled (see LATE_PAYMENT_POLICY).</summary>
+    public DateTimeOffset? LatePaymentAt { get; init; }
 
     /// <summary><c>public</c> (a user's JWT) or <c>internal</c> (another service).</summary>
     public required string Origin { get; init; }

@@ -11,7 +11,7 @@ namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
 /// The fast copy of a session in Redis (<c>payment-session:&lt;sessionId&gt;</c>), kept until
-/// <see cref="PaymentOptions.SessionTtl"/> after the session's creation. Only a cache: a miss or
+/// <see cref="PaymentOptions.SessionTtl"/> after the session's creation, or until it expires if that is later. Only a cache: a miss or
 /// Redis being down sends readers to Table Storage. A copy cached before Redis last came back from
 /// an outage counts as a miss (it may have missed updates), and so does a copy the server did not
 /// sign (<see cref="ISessionCacheSigner"/>): whoever can write to Redis cannot change the amount or
@@ -104,7 +104,9 @@ internal sealed class RedisSessionCache(
     public Task StoreAsync(PaymentSession session)
     {
         var now = clock.GetUtcNow();
-        var ttl = session.CreatedAt + options.Value.SessionTtl - now;
+        // The copy covers the session's whole life (until it expires), and at least the configured TTL.
+        var until = session.CreatedAt + options.Value.SessionTtl;
+        var ttl = (session.ExpiresAt > until ? session.ExpiresAt : until) - now;
         if (ttl < TimeSpan.FromSeconds(1))
         {
             return Task.CompletedTask;

@@ -32,6 +32,10 @@ internal sealed class SessionEntity : ITableEntity
     public string? PaidMnt { get; set; }
     public string OrderIdsJson { get; set; } = "[]";
     public string? FailureCode { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
+    public DateTimeOffset? ExpiredAt { get; set; }
+    public DateTimeOffset? LatePaymentAt { get; set; }
     public string Origin { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -54,6 +58,10 @@ internal sealed class SessionEntity : ITableEntity
         PaidMnt = session.PaidMnt is { } paid ? TableDecimal.Format(paid) : null,
         OrderIdsJson = JsonSerializer.Serialize(session.OrderIds, SessionJsonContext.Default.IReadOnlyListString),
         FailureCode = session.FailureCode,
+        ExpiresAt = session.ExpiresAt,
+        CancelledAt = session.CancelledAt,
+        ExpiredAt = session.ExpiredAt,
+        LatePaymentAt = session.LatePaymentAt,
         Origin = session.Origin,
         CreatedAt = session.CreatedAt,
         UpdatedAt = session.UpdatedAt,
@@ -77,6 +85,10 @@ internal sealed class SessionEntity : ITableEntity
         PaidMnt = PaidMnt is null ? null : TableDecimal.Parse(PaidMnt),
         OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
         FailureCode = FailureCode,
+        ExpiresAt = ExpiresAt,
+        CancelledAt = CancelledAt,
+        ExpiredAt = ExpiredAt,
+        LatePaymentAt = LatePaymentAt,
         Origin = Origin,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,

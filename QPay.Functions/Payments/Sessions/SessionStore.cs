@@ -13,8 +13,8 @@ public interface ISessionStore
 
     /// <summary>
     /// Applies <paramref name="change"/> under optimistic concurrency (ETag), re-reading and
-    /// re-applying when someone else wrote first. A change that would move the status backwards
-    /// is dropped, and so is a null change. Answers the stored session (changed or not), or null
+    /// re-applying when someone else wrote first. A change <see cref="PaymentStateMachine"/> does
+    /// not allow is dropped, and so is a null change. Answers the stored session (changed or not), or null
     /// when there is no such session.
     /// </summary>
     Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken);
@@ -41,7 +41,7 @@ internal sealed class SessionTableStore(StorageClients storage, TimeProvider clo
         {
             var current = entity.ToSession();
             var changed = change(current);
-            return changed is null || changed == current || !SessionStatusOrder.CanMove(current.Status, changed.Status)
+            return changed is null || changed == current || !PaymentStateMachine.CanMove(current.Status, changed.Status)
                 ? null
                 : SessionEntity.From(changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() });
         }, cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,8 @@ using QPay.Functions.Payments.Sessions;
 namespace QPay.Functions.Payments.Status;
 
 /// <summary>What a polling client sees of a session. Amounts are MNT.</summary>
-public sealed record PaymentStatusView(string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount);
+public sealed record PaymentStatusView(
+    string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount, DateTimeOffset ExpiresAt, DateTimeOffset? CancelledAt);
 
 /// <summary>
 /// Answers a session's status from Redis, else Table Storage. Reads only: it never calls QPay and
@@ -19,6 +20,7 @@ public sealed class PaymentStatusService(SessionReader sessions)
             return null;
         }
 
-        return new PaymentStatusView(session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt);
+        return new PaymentStatusView(
+            session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt, session.ExpiresAt, session.CancelledAt);
     }
 }

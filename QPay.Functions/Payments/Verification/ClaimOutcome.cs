@@ -9,6 +9,9 @@ public enum ClaimResult
     /// <summary>The invoice was claimed already (by another caller, now or before).</summary>
     AlreadyClaimed,
 
+    /// <summary>A late payment claimed under LATE_PAYMENT_POLICY=refund: no orders, the money goes back.</summary>
+    HeldForRefund,
+
     /// <summary>Another caller is checking this invoice with QPay right now; nothing is claimed yet.</summary>
     InProgress,
 
@@ -25,7 +28,7 @@ public enum ClaimResult
 /// <param name="OrderIds">The invoice's order ids once it is claimed (by anyone); empty otherwise.</param>
 public sealed record ClaimOutcome(ClaimResult Result, IReadOnlyList<string> OrderIds)
 {
-    public bool IsClaimed => Result is ClaimResult.Claimed or ClaimResult.AlreadyClaimed;
+    public bool IsClaimed => Result is ClaimResult.Claimed or ClaimResult.AlreadyClaimed or ClaimResult.HeldForRefund;
 }
 
 public static class ClaimResultNames
@@ -35,6 +38,7 @@ public static class ClaimResultNames
     {
         ClaimResult.Claimed => "CLAIMED",
         ClaimResult.AlreadyClaimed => "DUPLICATE",
+        ClaimResult.HeldForRefund => "REFUND_PENDING",
         ClaimResult.InProgress => "IN_PROGRESS",
         ClaimResult.NotPaid => "NOT_PAID",
         ClaimResult.AmountMismatch => "AMOUNT_MISMATCH",

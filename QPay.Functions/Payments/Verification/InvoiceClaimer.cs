@@ -62,7 +62,11 @@ public sealed class InvoiceClaimer(
                 return new ClaimOutcome(ClaimResult.AmountMismatch, []);
         }
 
-        var orderIds = OrderIds.For(invoiceId, session.Sellers);
+        // The policy for a late payment is decided on the stored status, not on a cached copy.
+        var current = await sessions.GetAsync(sessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
+        var late = current.Status.IsClosedUnpaid();
+        var holdForRefund = late && options.Value.RefundsLatePayments;
+        var orderIds = holdForRefund ? [] : OrderIds.For(invoiceId, session.Sellers);
         var now = clock.GetUtcNow();
         var claimed = await claims.TryClaimAsync(
             new ProcessedInvoice
@@ -70,24 +74,38 @@ public sealed class InvoiceClaimer(
                 InvoiceId = invoiceId,
                 SessionId = sessionId,
                 ClaimId = Guid.NewGuid().ToString("N"),
-                State = ClaimState.Verified,
+                State = holdForRefund ? ClaimState.HeldForRefund : ClaimState.Verified,
                 PaidMnt = verification.PaidMnt,
                 PaymentIds = verification.PaymentIds,
                 OrderIds = orderIds,
                 VerifiedAt = now,
-                EnqueuedAt = now,
+                EnqueuedAt = holdForRefund ? null : now,
             },
             CancellationToken.None).ConfigureAwait(false);
         if (!claimed)
         {
             Step("claim lost to another caller", sessionId, invoiceId);
-            return new ClaimOutcome(ClaimResult.AlreadyClaimed, orderIds);
+            var winner = await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
+            return winner is null ? new ClaimOutcome(ClaimResult.AlreadyClaimed, orderIds) : Answer(winner);
         }
 
         // The claim exists: never throw from here — a claim left Verified is queued again by a
         // duplicate callback or the reconciler. The two writes do not depend on each other.
         Step("invoice claimed", sessionId, invoiceId);
-        await Task.WhenAll(EnqueueAsync(sessionId, invoiceId), MarkPaidAsync(sessionId, invoiceId, verification.PaidMnt)).ConfigureAwait(false);
+        if (late)
+        {
+            Log.LatePayment(logger, sessionId, invoiceId, current.Status.ToApi(), holdForRefund ? LatePayments.Refund : LatePayments.Fulfil);
+        }
+
+        if (holdForRefund)
+        {
+            await MarkAsync(sessionId, invoiceId, SessionStatus.RefundPending, verification.PaidMnt, now).ConfigureAwait(false);
+            return new ClaimOutcome(ClaimResult.HeldForRefund, []);
+        }
+
+        await Task.WhenAll(
+            EnqueueAsync(sessionId, invoiceId),
+            MarkAsync(sessionId, invoiceId, SessionStatus.Paid, verification.PaidMnt, late ? now : null)).ConfigureAwait(false);
         Log.PaymentVerified(logger, sessionId, invoiceId, verification.PaidMnt, orderIds.Count);
         return new ClaimOutcome(ClaimResult.Claimed, orderIds);
     }
@@ -101,8 +119,13 @@ public sealed class InvoiceClaimer(
             await RequeueIfStuckAsync(claim).ConfigureAwait(false);
         }
 
-        return new ClaimOutcome(ClaimResult.AlreadyClaimed, claim.OrderIds);
+        return Answer(claim);
     }
+
+    private static ClaimOutcome Answer(ProcessedInvoice claim) =>
+        claim.State == ClaimState.HeldForRefund
+            ? new ClaimOutcome(ClaimResult.HeldForRefund, [])
+            : new ClaimOutcome(ClaimResult.AlreadyClaimed, claim.OrderIds);
 
     /// <summary>
     /// Queues a Verified claim again when it has waited longer than <see cref="PaymentOptions.StuckClaimAfter"/>
@@ -145,17 +168,18 @@ public sealed class InvoiceClaimer(
         }
     }
 
-    private async Task MarkPaidAsync(string sessionId, string invoiceId, decimal paidMnt)
+    /// <summary>The session becomes PAID (or REFUND_PENDING), through the state machine; a late payment is stamped.</summary>
+    private async Task MarkAsync(string sessionId, string invoiceId, SessionStatus status, decimal paidMnt, DateTimeOffset? latePaymentAt)
     {
         try
         {
-            var paid = await sessions.UpdateAsync(
+            var marked = await sessions.UpdateAsync(
                 sessionId,
-                s => s with { Status = SessionStatus.Paid, PaidMnt = paidMnt },
+                s => s with { Status = status, PaidMnt = paidMnt, LatePaymentAt = latePaymentAt ?? s.LatePaymentAt },
                 CancellationToken.None).ConfigureAwait(false);
-            if (paid is not null)
+            if (marked is not null)
             {
-                await cache.StoreAsync(paid).ConfigureAwait(false);
+                await cache.StoreAsync(marked).ConfigureAwait(false);
             }
         }
         catch (Exception exception)

@@ -85,6 +85,7 @@ public sealed class WebhookProcessor(
         ClaimResult.Claimed => new WebhookOutcome(true, null, sessionId, invoiceId, claim.OrderIds),
         ClaimResult.AlreadyClaimed => WebhookOutcome.Rejected(WebhookReason.Duplicate, sessionId, invoiceId, claim.OrderIds),
         ClaimResult.InProgress => WebhookOutcome.Rejected(WebhookReason.InProgress, sessionId, invoiceId),
+        ClaimResult.HeldForRefund => WebhookOutcome.Rejected(WebhookReason.RefundPending, sessionId, invoiceId),
         ClaimResult.NotPaid => WebhookOutcome.Rejected(WebhookReason.NotPaid, sessionId, invoiceId),
         ClaimResult.AmountMismatch => WebhookOutcome.Rejected(WebhookReason.AmountMismatch, sessionId, invoiceId),
         _ => WebhookOutcome.Rejected(WebhookReason.VerificationFailed, sessionId, invoiceId),

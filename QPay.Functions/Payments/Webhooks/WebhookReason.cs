@@ -26,6 +26,9 @@ public enum WebhookReason
 
     /// <summary>QPay could not be asked (error, timeout); a later callback or the reconciler retries.</summary>
     VerificationFailed,
+
+    /// <summary>Paid after the session expired or was cancelled, under LATE_PAYMENT_POLICY=refund: no orders; the money goes back.</summary>
+    RefundPending,
 }
 
 public static class WebhookReasonNames
@@ -39,6 +42,7 @@ public static class WebhookReasonNames
         WebhookReason.SessionMissing => "SESSION_MISSING",
         WebhookReason.InvalidToken => "INVALID_TOKEN",
         WebhookReason.InvoiceMismatch => "INVOICE_MISMATCH",
+        WebhookReason.RefundPending => "REFUND_PENDING",
         _ => "VERIFICATION_FAILED",
     };
 }

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Payments.Verification;
+using QPay.Functions.QPayApi;
+
+namespace QPay.Functions.Payments.Cancellation;
+
+/// <summary>How a cancel request ended.</summary>
+public enum CancelResult
+{
+    /// <summary>The invoice is cancelled at QPay and the session is CANCELLED (now, or by an earlier request).</summary>
+    Cancelled,
+
+    /// <summary>No such session for this user.</summary>
+    NotFound,
+
+    /// <summary>The session is paid (perhaps just now, found while cancelling): it takes the PAID path instead.</summary>
+    AlreadyPaid,
+
+    /// <summary>The session ended otherwise (expired, failed): there is nothing to cancel.</summary>
+    NotCancellable,
+
+    /// <summary>QPay refused or did not answer, and no payment was found: the session stays PENDING; try again.</summary>
+    Failed,
+}
+
+public sealed record CancelOutcome(CancelResult Result, PaymentSession? Session, string? QPayErrorCode = null);
+
+/// <summary>
+/// Cancels a PENDING session for its owner: the QPay invoice is cancelled first (so it can no
+/// longer be paid), then checked once for a payment that landed before the cancel; only then does
+/// the session become CANCELLED. QPay answering that the invoice is paid, or any refusal it does not
+/// explain, leads to a payment check (<see cref="InvoiceClaimer"/>), never to silence: a paid
+/// session goes the PAID way and the caller is told so.
+/// </summary>
+public sealed class SessionCanceller(
+    ISessionStore sessions,
+    ISessionCache cache,
+    IPendingSessionIndex index,
+    InvoiceClaimer claimer,
+    IQPayClient qpay,
+    TimeProvider clock,
+    ILogger<SessionCanceller> logger)
+{
+    public async Task<CancelOutcome> CancelAsync(string sessionId, string userId, CancellationToken cancellationToken)
+    {
+        // Table, not the cache: whose session it is and where it stands decide what happens to money.
+        var session = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (session is null || !string.Equals(session.UserId, userId, StringComparison.Ordinal))
+        {
+            return new CancelOutcome(CancelResult.NotFound, null);
+        }
+
+        switch (session.Status)
+        {
+            case SessionStatus.Cancelled:
+                return new CancelOutcome(CancelResult.Cancelled, session);
+            case SessionStatus.Pending:
+                break;
+            default:
+                return new CancelOutcome(session.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, session);
+        }
+
+        if (session.InvoiceId is not null && await CancelInvoiceAsync(session).ConfigureAwait(false) is { } stopped)
+        {
+            return stopped;
+        }
+
+        var now = clock.GetUtcNow();
+        var cancelled = await sessions.UpdateAsync(
+            sessionId,
+            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Cancelled, CancelledAt = now } : null,
+            CancellationToken.None).ConfigureAwait(false) ?? session;
+        if (cancelled.Status != SessionStatus.Cancelled)
+        {
+            // Paid while we cancelled (a callback claimed it between our check and this write).
+            return new CancelOutcome(cancelled.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, cancelled);
+        }
+
+        await cache.StoreAsync(cancelled).ConfigureAwait(false);
+        await index.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+        Log.SessionCancelled(logger, sessionId, session.InvoiceId ?? "-");
+        return new CancelOutcome(CancelResult.Cancelled, cancelled);
+    }
+
+    /// <summary>Cancels the invoice at QPay and checks it once; null when the session may become CANCELLED.</summary>
+    private async Task<CancelOutcome?> CancelInvoiceAsync(PaymentSession session)
+    {
+        string? refusal = null;
+        try
+        {
+            // Not the caller's token: once QPay is asked, the cancel and the check run to their end.
+            await qpay.CancelInvoiceAsync(session.InvoiceId!, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND")
+        {
+            // Nothing is payable any more.
+        }
+        catch (QPayApiException exception)
+        {
+            // INVOICE_PAID, or a refusal we cannot explain: the payment check below decides.
+            refusal = exception.ErrorCode ?? "QPAY_ERROR";
+        }
+
+        // A payment that landed before the cancel is found here (QPay sends its callback too).
+        var check = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        if (check.IsClaimed)
+        {
+            var paid = await sessions.GetAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
+            return new CancelOutcome(CancelResult.AlreadyPaid, paid);
+        }
+
+        if (refusal is not null || check.Result is ClaimResult.InProgress or ClaimResult.VerificationFailed)
+        {
+            Log.CancelFailed(logger, session.SessionId, session.InvoiceId!, refusal ?? check.Result.ToApi());
+            return new CancelOutcome(CancelResult.Failed, session, refusal ?? check.Result.ToApi());
+        }
+
+        return null;
+    }
+}
