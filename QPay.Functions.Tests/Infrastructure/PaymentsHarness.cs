@@ -96,6 +96,10 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public Task<Answer> SeedAsync(string userId, object body) =>
         InvokeAsync(Function<SeedSessionFunctions>().SeedSession, HttpRequests.Json("POST", body, bearer: TestJwt.For(userId)));
 
+    /// <summary>POST /payments/qpay/cancel as <paramref name="userId"/>.</summary>
+    public Task<Answer> CancelAsync(string userId, string sessionId) =>
+        InvokeAsync(Function<CancelFunctions>().CancelSession, HttpRequests.Json("POST", new { sessionId }, bearer: TestJwt.For(userId)));
+
     /// <summary>Seeds a two-seller cart and answers the session and invoice ids.</summary>
     public async Task<(string SessionId, string InvoiceId)> SeedTwoSellerSessionAsync(string userId)
     {
@@ -104,10 +108,13 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return (answer.Body.GetProperty("sessionId").GetString()!, answer.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
     }
 
-    /// <summary>Pays the invoice in the sandbox without a callback; answers the payment id.</summary>
-    public async Task<string> PayAsync(string invoiceId, decimal? amount = null, string type = "P2P")
+    /// <summary>
+    /// Pays the invoice in the sandbox without a callback; answers the payment id. With
+    /// <paramref name="evenIfCanceled"/> the payment is taken on a cancelled invoice (it raced the cancel).
+    /// </summary>
+    public async Task<string> PayAsync(string invoiceId, decimal? amount = null, string type = "P2P", bool evenIfCanceled = false)
     {
-        using var response = await _sandboxHttp.PostAsJsonAsync($"sandbox/invoices/{invoiceId}/pay", new { amount, type, callback = false });
+        using var response = await _sandboxHttp.PostAsJsonAsync($"sandbox/invoices/{invoiceId}/pay", new { amount, type, callback = false, evenIfCanceled });
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return json.RootElement.GetProperty("paymentId").GetString()!;

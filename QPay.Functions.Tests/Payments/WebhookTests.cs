@@ -378,6 +378,29 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task A_callback_whose_connection_hangs_up_during_the_check_still_claims_the_payment()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-wh-hangup");
+        await harness.PayAsync(invoiceId);
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, DelayMs = 1_500 }); // QPay answers late
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(harness.CallbackUrl(invoiceId).Query);
+        using var hangUp = new CancellationTokenSource();
+
+        var handling = harness.Get<QPay.Functions.Payments.Webhooks.WebhookProcessor>().HandleAsync(
+            new QPay.Functions.Payments.Webhooks.WebhookRequest(sessionId, query["token"], TokenRequired: true, InvoiceIdHint: null), hangUp.Token);
+        await Eventually.UntilAsync(() => harness.QPayCalls(EndpointKeys.PaymentCheck) > 0 || handling.IsCompleted, "the payment check has started");
+        Assert.False(handling.IsCompleted);
+        hangUp.Cancel(); // QPay's callback connection goes away while we ask QPay
+        var outcome = await handling;
+
+        Assert.True(outcome.Processed);
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+        Assert.Equal(SessionStatus.Paid, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        Assert.Equal(1, await harness.QueuedOrderMessagesAsync());
+    }
+
+    [Fact]
     public async Task An_upper_cased_token_is_invalid()
     {
         await using var harness = await PaymentsHarness.StartAsync();

@@ -8,8 +8,9 @@ namespace QPay.Sandbox.Control;
 
 /// <summary>
 /// <c>POST /sandbox/invoices/{invoiceId}/pay</c> with an optional
-/// <c>{amount, type: "P2P"|"CARD", callback: true|false, duplicates: n, paymentId}</c>: records a payment
-/// (what is left to pay by default) and, unless told not to, calls the merchant back, plus duplicates.
+/// <c>{amount, type: "P2P"|"CARD", callback: true|false, duplicates: n, paymentId, evenIfCanceled: true|false}</c>:
+/// records a payment (what is left to pay by default) and, unless told not to, calls the merchant back, plus
+/// duplicates. <c>evenIfCanceled</c> takes a payment on a cancelled invoice, as when a payment races the cancel.
 /// </summary>
 internal static class PayEndpoint
 {
@@ -67,13 +68,24 @@ internal static class PayEndpoint
             return ControlResults.BadRequest("duplicates must be a whole number from 0 to 100.");
         }
 
+        var evenIfCanceled = false;
+        if (body.Property("evenIfCanceled") is { } lateElement)
+        {
+            if (((JsonElement?)lateElement).AsBool() is not { } flag)
+            {
+                return ControlResults.BadRequest("evenIfCanceled must be true or false.");
+            }
+
+            evenIfCanceled = flag;
+        }
+
         var paymentId = body.Property("paymentId").AsText();
         if (paymentId is { Length: 0 })
         {
             return ControlResults.BadRequest("paymentId must not be empty.");
         }
 
-        var result = state.Pay(new PayCommand(invoiceId, amount, type, paymentId, options.Clock.GetUtcNow()));
+        var result = state.Pay(new PayCommand(invoiceId, amount, type, paymentId, options.Clock.GetUtcNow(), evenIfCanceled));
         switch (result.Outcome)
         {
             case PayOutcome.InvoiceNotFound:

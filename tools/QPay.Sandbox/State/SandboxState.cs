@@ -119,7 +119,7 @@ public sealed class SandboxState
                 return new PayResult(PayOutcome.InvoiceNotFound);
             }
 
-            if (invoice.Status == SandboxInvoiceStatus.Canceled)
+            if (invoice.Status == SandboxInvoiceStatus.Canceled && !command.EvenIfCanceled)
             {
                 return new PayResult(PayOutcome.InvoiceCanceled, Invoice: invoice);
             }
