@@ -186,6 +186,56 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     }
 
     [Fact]
+    public async Task A_customer_cancels_a_pending_session_and_its_invoice_is_cancelled_at_qpay()
+    {
+        var user = "e2e-cancel-" + Guid.NewGuid().ToString("N")[..8];
+        var (sessionId, invoiceId) = await stack.SeedAsync(user);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "payments/qpay/cancel") { Content = JsonText($$"""{"sessionId":"{{sessionId}}"}""") };
+        request.Headers.Authorization = new("Bearer", TestJwt.For(user));
+
+        using var cancelled = await stack.App.SendAsync(request);
+        var answer = await cancelled.Content.ReadAsStringAsync();
+        using var twice = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, "order/api/internal/payments/qpay/cancel", new { sessionId, userId = user }));
+
+        Assert.True(cancelled.StatusCode == HttpStatusCode.OK, answer);
+        Assert.Equal("CANCELLED", JsonDocument.Parse(answer).RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, twice.StatusCode);
+        Assert.Equal(QPay.Sandbox.SandboxInvoiceStatus.Canceled, stack.Sandbox.State.FindInvoice(invoiceId)!.Status);
+        var status = await stack.WaitForStatusAsync(user, sessionId, "CANCELLED");
+        Assert.True(status.TryGetProperty("cancelledAt", out _));
+    }
+
+    [Fact]
+    public async Task An_unpaid_session_expires_when_the_reconcilers_timer_finds_it_due_and_its_invoice_is_cancelled()
+    {
+        var user = "e2e-expiry-" + Guid.NewGuid().ToString("N")[..8];
+        var seed = $$$"""{"sessionData":{"userId":"{{{user}}}","ttlSec":60,"cart":[{"productId":"677e7b5c8f9a1b2c3d4e5f6a","quantity":1,"sale_price":100,"shopId":"shop1"}],"sellers":["shop1"],"totalAmount":100}}""";
+        using var seeded = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, InternalSeedRoute, JsonText(seed)));
+        var body = await seeded.Content.ReadAsStringAsync();
+        Assert.True(seeded.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        var sessionId = json.RootElement.GetProperty("sessionId").GetString()!;
+        var invoiceId = json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!;
+        Assert.Equal(60, json.RootElement.GetProperty("ttlSec").GetInt32());
+
+        // The host fires the reconciler's timer trigger through the worker, as its schedule would, until
+        // the session's minute is up; the session's own clock decides, nothing here skips ahead.
+        var sessions = new Azure.Data.Tables.TableClient(LocalStack.StorageConnectionString, StorageNames.PaymentSessionsTable);
+        await Eventually.UntilAsync(async () =>
+        {
+            await Task.Delay(500); // about twice a second: often enough, without flooding the pending index
+            var outcome = await stack.Host.RunTimerAsync("ReconcilePayments");
+            Assert.True(outcome.Succeeded, outcome.ExceptionMessage);
+            var row = await sessions.GetEntityAsync<Azure.Data.Tables.TableEntity>(sessionId, "session");
+            return row.Value.GetString("Status") == "Expired";
+        }, "the session to expire");
+
+        var status = await stack.WaitForStatusAsync(user, sessionId, "EXPIRED");
+        Assert.Equal("EXPIRED", status.GetProperty("status").GetString());
+        Assert.Equal(QPay.Sandbox.SandboxInvoiceStatus.Canceled, stack.Sandbox.State.FindInvoice(invoiceId)!.Status);
+    }
+
+    [Fact]
     public async Task Cart_priced_at_one_cent_is_409_price_changed_with_the_catalogue_price_and_creates_no_invoice()
     {
         var user = User("e2e-cheap");
