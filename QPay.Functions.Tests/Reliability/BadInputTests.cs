@@ -125,6 +125,15 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["internal status: no userId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
         ["internal status: userId with a slash"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=a%2Fb", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
         ["internal status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=intruder", headers: Internal)), 404, "NOT_FOUND", "sessionId"),
+
+        // POST /payments/qpay/cancel and its internal twin: nothing is cancelled
+        ["cancel: no token"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""")), 401, "UNAUTHORIZED", null),
+        ["cancel: broken JSON"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", """{"sessionId":""", bearer: TestJwt.For(World.Owner))), 400, "MALFORMED_JSON", null),
+        ["cancel: no sessionId"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", "{}", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "sessionId"),
+        ["cancel: sessionId is a number"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", """{"sessionId":42}""", bearer: TestJwt.For(World.Owner))), 400, "MALFORMED_JSON", "sessionId"),
+        ["cancel: another user's session"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", bearer: TestJwt.For("intruder"))), 404, "NOT_FOUND", "sessionId"),
+        ["internal cancel: no internal header"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}","userId":"{{World.Owner}}"}""")), 403, "FORBIDDEN", null),
+        ["internal cancel: no userId"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -133,7 +142,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
