@@ -93,8 +93,8 @@ internal static partial class Log
     public static partial void ReconcileNeedsAttention(ILogger logger, string sessionId, string invoiceId, int requeues);
 
     [LoggerMessage(EventId = 5018, EventName = "MarkPaidFailed", Level = LogLevel.Warning,
-        Message = "Session {SessionId} invoice {InvoiceId} is claimed but could not be marked PAID; order creation will mark it PROCESSED")]
-    public static partial void MarkPaidFailed(ILogger logger, Exception exception, string sessionId, string invoiceId);
+        Message = "Session {SessionId} invoice {InvoiceId} is claimed but could not be marked {Status}; order creation (PAID) or the next callback (REFUND_PENDING) writes it")]
+    public static partial void MarkPaidFailed(ILogger logger, Exception exception, string sessionId, string invoiceId, string status);
 
     [LoggerMessage(EventId = 5019, EventName = "WebhookFailed", Level = LogLevel.Error,
         Message = "Webhook failed unexpectedly; answered VERIFICATION_FAILED (a later callback or the reconciler retries)")]

@@ -118,6 +118,11 @@ public sealed class InvoiceClaimer(
         {
             await RequeueIfStuckAsync(claim).ConfigureAwait(false);
         }
+        else if (claim.State == ClaimState.HeldForRefund)
+        {
+            // Nothing queues a held claim, so a repeated callback is what repairs a lost REFUND_PENDING write.
+            await MarkAsync(claim.SessionId, claim.InvoiceId, SessionStatus.RefundPending, claim.PaidMnt, null).ConfigureAwait(false);
+        }
 
         return Answer(claim);
     }
@@ -184,8 +189,9 @@ public sealed class InvoiceClaimer(
         }
         catch (Exception exception)
         {
-            // Order creation sets the session PROCESSED (and PaidMnt) from the claim anyway.
-            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId);
+            // PAID: order creation sets the session PROCESSED (and PaidMnt) from the claim anyway.
+            // REFUND_PENDING: the next callback for the held claim writes it again.
+            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, status.ToApi());
         }
     }
 
