@@ -115,12 +115,12 @@ public sealed class QPayClientSandboxTests
         var invoice = await client.CreateInvoiceAsync(Invoice("revoked1", 100m), default);
 
         harness.Sandbox.ExpireTokens();
-        var details = await client.GetInvoiceAsync(invoice.InvoiceId, default);
+        var result = await client.CheckInvoicePaymentsAsync(invoice.InvoiceId, default);
 
-        Assert.Equal(invoice.InvoiceId, details.InvoiceId);
+        Assert.Empty(result.Rows);
         Assert.Equal(2, harness.QPayCalls(EndpointKeys.Token));
         Assert.Equal(0, harness.QPayCalls(EndpointKeys.Refresh));
-        Assert.Equal(2, harness.QPayCalls(EndpointKeys.InvoiceGet));
+        Assert.Equal(2, harness.QPayCalls(EndpointKeys.PaymentCheck));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class QPayClientSandboxTests
         var invoice = await client.CreateInvoiceAsync(Invoice("revoked2", 100m), default);
 
         harness.Sandbox.ExpireTokens();
-        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.GetInvoiceAsync(invoice.InvoiceId, default)));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.CheckInvoicePaymentsAsync(invoice.InvoiceId, default)));
 
         Assert.Equal(2, harness.QPayCalls(EndpointKeys.Token));
     }
@@ -205,7 +205,7 @@ public sealed class QPayClientSandboxTests
 
         var invoice = await client.CreateInvoiceAsync(Invoice("noredis1", 100m), default);
         await client.CheckInvoicePaymentsAsync(invoice.InvoiceId, default);
-        await client.GetInvoiceAsync(invoice.InvoiceId, default);
+        await client.CheckInvoicePaymentsAsync(invoice.InvoiceId, default);
 
         Assert.Equal(1, harness.QPayCalls(EndpointKeys.Token));
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "RedisDegraded");
