@@ -63,18 +63,6 @@ public sealed class QPayJsonTests
     }
 
     [Fact]
-    public async Task Invoice_money_given_as_decimal_strings_parses_and_null_limits_stay_null()
-    {
-        var client = ClientAnswering(StubHttpHandler.Json(StubHttpHandler.Fixture("invoice-get.decimal-strings.json")));
-
-        var invoice = await client.GetInvoiceAsync("c565079c-11e6-45c2-a802-fc0f2f784993", CancellationToken.None);
-
-        Assert.Equal(100.00m, invoice.TotalAmount);
-        Assert.Equal(100.00m, invoice.GrossAmount);
-        Assert.Equal("OPEN", invoice.InvoiceStatus);
-    }
-
-    [Fact]
     public async Task Payment_check_reads_numeric_paid_amount_and_string_row_amounts_with_check_row_names()
     {
         var client = ClientAnswering(StubHttpHandler.Json(StubHttpHandler.Fixture("payment-check.card.json")));
@@ -111,25 +99,30 @@ public sealed class QPayJsonTests
     [InlineData("\"\"", null)]
     public async Task Money_strings_parse_invariantly_without_separators_trailing_signs_symbols_or_exponents(string json, string? expected)
     {
-        var client = ClientAnswering(StubHttpHandler.Json($$"""{"invoice_id":"i1","invoice_status":"OPEN","total_amount":{{json}}}"""));
+        var client = ClientAnswering(StubHttpHandler.Json(
+            $$"""{"count":1,"paid_amount":{{json}},"rows":[{"payment_id":"p1","payment_status":"PAID","payment_amount":{{json}}}]}"""));
 
-        var invoice = await client.GetInvoiceAsync("i1", CancellationToken.None);
+        var result = await client.CheckInvoicePaymentsAsync("invoice-1", CancellationToken.None);
 
-        Assert.Equal(expected is null ? null : decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), invoice.TotalAmount);
+        var amount = expected is null ? (decimal?)null : decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(amount, result.PaidAmount);
+        Assert.Equal(amount, Assert.Single(result.Rows).Amount);
     }
 
     [Fact]
-    public async Task Payment_get_reads_the_payment_endpoint_names_and_keeps_the_id_a_string()
+    public async Task Payment_check_rows_read_payment_fee_transaction_type_and_payment_date_names()
     {
-        var client = ClientAnswering(StubHttpHandler.Json(StubHttpHandler.Fixture("payment-get.p2p.json")));
+        var client = ClientAnswering(StubHttpHandler.Json(
+            """{"count":1,"paid_amount":"100.00","rows":[{"payment_id":"493622150113497","payment_status":"PAID","payment_fee":"1.00","payment_amount":"100.00","payment_currency":"MNT","payment_date":"2022-03-11T05:57:47.336Z","object_type":"INVOICE","object_id":"d50f49f2-9032-4a74-8929-530531f28f63","transaction_type":"P2P"}]}"""));
 
-        var payment = await client.GetPaymentAsync("493622150113497", CancellationToken.None);
+        var result = await client.CheckInvoicePaymentsAsync("d50f49f2-9032-4a74-8929-530531f28f63", CancellationToken.None);
 
-        Assert.Equal("493622150113497", payment.PaymentId);
-        Assert.Equal(1.00m, payment.Fee);
-        Assert.Equal("P2P", payment.PaymentType);
-        Assert.Equal("d50f49f2-9032-4a74-8929-530531f28f63", payment.ObjectId);
-        Assert.Equal(new DateTimeOffset(2022, 3, 11, 5, 57, 47, 336, TimeSpan.Zero), payment.PaidAt);
+        var row = Assert.Single(result.Rows);
+        Assert.Equal("493622150113497", row.PaymentId);
+        Assert.Equal(1.00m, row.Fee);
+        Assert.Equal("P2P", row.PaymentType);
+        Assert.Equal("d50f49f2-9032-4a74-8929-530531f28f63", row.ObjectId);
+        Assert.Equal(new DateTimeOffset(2022, 3, 11, 5, 57, 47, 336, TimeSpan.Zero), row.PaidAt);
     }
 
     [Theory]
@@ -184,13 +177,13 @@ public sealed class QPayJsonTests
     {
         var client = ClientAnswering(StubHttpHandler.Json(body, status));
 
-        var error = await Assert.ThrowsAsync<QPayApiException>(() => client.GetInvoiceAsync("invoice-1", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<QPayApiException>(() => client.CheckInvoicePaymentsAsync("invoice-1", CancellationToken.None));
 
         Assert.Equal(status, error.StatusCode);
         Assert.Equal(code, error.ErrorCode);
         Assert.Equal(field, error.ErrorField);
         Assert.Equal(isAuth, error.IsAuthenticationError);
-        Assert.Equal("invoice.get", error.Endpoint);
+        Assert.Equal("payment.check", error.Endpoint);
         Assert.Contains($"HTTP {(int)status}", error.Message);
     }
 

@@ -13,12 +13,8 @@ public interface IQPayClient
     /// </summary>
     Task<QPayInvoice> CreateInvoiceAsync(CreateInvoiceRequest request, CancellationToken cancellationToken);
 
-    Task<QPayInvoiceDetails> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
-
     Task CancelInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
 
     /// <summary>Every payment of an invoice (all pages of <c>/v2/payment/check</c>).</summary>
     Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken);
-
-    Task<QPayPayment> GetPaymentAsync(string paymentId, CancellationToken cancellationToken);
 }

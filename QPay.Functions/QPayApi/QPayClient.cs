@@ -51,15 +51,6 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
                 .ToList());
     }
 
-    public async Task<QPayInvoiceDetails> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
-    {
-        using var message = QPayRequests.Create(HttpMethod.Get, $"invoice/{Uri.EscapeDataString(invoiceId)}", "invoice.get", retryable: true);
-        var invoice = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.InvoiceWire, logger, cancellationToken).ConfigureAwait(false);
-        return new QPayInvoiceDetails(
-            invoice.InvoiceId ?? invoiceId, invoice.InvoiceStatus, invoice.SenderInvoiceNo,
-            invoice.TotalAmount, invoice.GrossAmount, invoice.CallbackUrl);
-    }
-
     public async Task CancelInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
     {
         // A repeated cancel answers 400 INVOICE_ALREADY_CANCELED, so this is not retried blindly.
@@ -91,15 +82,6 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
         }
 
         return new PaymentCheckResult(Math.Max(count, rows.Count), paidAmount, rows);
-    }
-
-    public async Task<QPayPayment> GetPaymentAsync(string paymentId, CancellationToken cancellationToken)
-    {
-        using var message = QPayRequests.Create(HttpMethod.Get, $"payment/{Uri.EscapeDataString(paymentId)}", "payment.get", retryable: true);
-        var payment = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.PaymentWire, logger, cancellationToken).ConfigureAwait(false);
-        return new QPayPayment(
-            payment.PaymentId ?? paymentId, payment.PaymentStatus, payment.PaymentAmount, payment.Fee, payment.PaymentCurrency,
-            payment.Type, payment.ObjectType, payment.ObjectId, payment.PaymentDate);
     }
 
     private static PaymentRow ToRow(PaymentWire row) =>

@@ -22,14 +22,6 @@ public sealed record QPayInvoice(
 
 public sealed record BankDeeplink(string Name, string? Description, string? Logo, string Link);
 
-public sealed record QPayInvoiceDetails(
-    string InvoiceId,
-    string? InvoiceStatus,
-    string? SenderInvoiceNo,
-    decimal? TotalAmount,
-    decimal? GrossAmount,
-    string? CallbackUrl);
-
 /// <summary>The payments QPay holds for an invoice: the source of truth for "paid".</summary>
 public sealed record PaymentCheckResult(int Count, decimal? PaidAmount, IReadOnlyList<PaymentRow> Rows)
 {
@@ -92,14 +84,3 @@ public sealed record PaymentRow(
         (string.IsNullOrEmpty(ObjectType) && string.IsNullOrEmpty(ObjectId))
         || (string.Equals(ObjectType, "INVOICE", StringComparison.OrdinalIgnoreCase) && string.Equals(ObjectId, invoiceId, StringComparison.Ordinal));
 }
-
-public sealed record QPayPayment(
-    string PaymentId,
-    string? Status,
-    decimal? Amount,
-    decimal? Fee,
-    string? Currency,
-    string? PaymentType,
-    string? ObjectType,
-    string? ObjectId,
-    DateTimeOffset? PaidAt);

@@ -60,18 +60,6 @@ internal sealed class DeeplinkWire
     [JsonPropertyName("link")] public string? Link { get; set; }
 }
 
-internal sealed class InvoiceWire
-{
-    [JsonPropertyName("invoice_id")] public string? InvoiceId { get; set; }
-    [JsonPropertyName("invoice_status")] public string? InvoiceStatus { get; set; }
-    [JsonPropertyName("sender_invoice_no")] public string? SenderInvoiceNo { get; set; }
-    [JsonPropertyName("total_amount"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? TotalAmount { get; set; }
-    [JsonPropertyName("gross_amount"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? GrossAmount { get; set; }
-    [JsonPropertyName("minimum_amount"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? MinimumAmount { get; set; }
-    [JsonPropertyName("maximum_amount"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? MaximumAmount { get; set; }
-    [JsonPropertyName("callback_url")] public string? CallbackUrl { get; set; }
-}
-
 internal sealed class PaymentCheckRequestWire
 {
     [JsonPropertyName("object_type")] public string ObjectType { get; set; } = "INVOICE";
@@ -122,7 +110,6 @@ internal sealed class PaymentWire
 [JsonSerializable(typeof(TokenResponseWire))]
 [JsonSerializable(typeof(CreateInvoiceWire))]
 [JsonSerializable(typeof(InvoiceCreatedWire))]
-[JsonSerializable(typeof(InvoiceWire))]
 [JsonSerializable(typeof(PaymentCheckRequestWire))]
 [JsonSerializable(typeof(PaymentCheckWire))]
 [JsonSerializable(typeof(PaymentWire))]
