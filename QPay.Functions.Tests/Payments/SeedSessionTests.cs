@@ -50,6 +50,20 @@ public sealed class SeedSessionTests(HarnessFixture fixture) : IClassFixture<Har
     }
 
     [Fact]
+    public async Task A_session_row_from_before_expiry_existed_reads_with_the_default_life()
+    {
+        var (sessionId, _) = await Harness.SeedTwoSellerSessionAsync("user-seed-old-row");
+        var table = await Harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(sessionId, "session")).Value;
+        row.Remove("ExpiresAt");
+        await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+
+        var stored = await Harness.Get<ISessionStore>().GetAsync(sessionId, default);
+
+        Assert.Equal(stored!.CreatedAt.AddSeconds(1800), stored.ExpiresAt);
+    }
+
+    [Fact]
     public async Task Sandbox_receives_the_mnt_amount_the_session_id_and_a_callback_url_whose_token_verifies()
     {
         var (sessionId, invoiceId) = await Harness.SeedTwoSellerSessionAsync("user-seed-2");

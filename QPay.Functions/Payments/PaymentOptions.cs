@@ -24,7 +24,9 @@ public sealed class PaymentOptions
 
     /// <summary>How long a session waits for its payment; then its invoice is cancelled at QPay and it is EXPIRED.</summary>
     [ConfigurationKeyName("PAYMENT_SESSION_EXPIRY_SEC")]
-    public int SessionExpirySeconds { get; set; } = 1800;
+    public int SessionExpirySeconds { get; set; } = DefaultSessionExpirySeconds;
+
+    public const int DefaultSessionExpirySeconds = 1800;
 
     /// <summary>What happens to a payment verified after its session expired or was cancelled.</summary>
     [ConfigurationKeyName("LATE_PAYMENT_POLICY")]

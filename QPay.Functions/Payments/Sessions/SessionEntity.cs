@@ -85,7 +85,8 @@ internal sealed class SessionEntity : ITableEntity
         PaidMnt = PaidMnt is null ? null : TableDecimal.Parse(PaidMnt),
         OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
         FailureCode = FailureCode,
-        ExpiresAt = ExpiresAt,
+        // Rows written before sessions expired have none: they get the default life from their creation.
+        ExpiresAt = ExpiresAt == default ? CreatedAt + TimeSpan.FromSeconds(PaymentOptions.DefaultSessionExpirySeconds) : ExpiresAt,
         CancelledAt = CancelledAt,
         ExpiredAt = ExpiredAt,
         LatePaymentAt = LatePaymentAt,
