@@ -37,6 +37,9 @@ public sealed class QPayApiException : Exception
     public bool IsAuthenticationError =>
         StatusCode == HttpStatusCode.Unauthorized || ErrorCode is "NO_CREDENDIALS" or "NO_CREDENTIALS" or "AUTHENTICATION_FAILED";
 
+    /// <summary>QPay's answer to a cancel of an invoice that is already cancelled or unknown: nothing is payable any more.</summary>
+    public bool IsInvoiceGone => ErrorCode is "INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND";
+
     private static string Describe(string endpoint, HttpStatusCode? status, string? code, string? field, string? message, Exception? inner)
     {
         var what = status is { } s ? $"HTTP {(int)s}" : $"no answer ({inner?.GetType().Name ?? "unknown"})";

@@ -92,7 +92,7 @@ public sealed class SessionCanceller(
             // Not the caller's token: once QPay is asked, the cancel and the check run to their end.
             await qpay.CancelInvoiceAsync(session.InvoiceId!, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND")
+        catch (QPayApiException exception) when (exception.IsInvoiceGone)
         {
             // Nothing is payable any more.
         }

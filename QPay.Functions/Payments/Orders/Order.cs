@@ -43,7 +43,7 @@ public static class OrderSplitter
     {
         var sellers = session.Sellers
             .Select(shop => (Shop: shop, Items: session.Cart.Where(l => l.ShopId == shop).ToList()))
-            .Select(s => (s.Shop, s.Items, Subtotal: s.Items.Sum(l => l.Quantity * l.SalePrice)))
+            .Select(s => (s.Shop, s.Items, Subtotal: s.Items.Subtotal()))
             .ToList();
         var coupon = session.Coupon;
         var discounts = LargestRemainder.Split(

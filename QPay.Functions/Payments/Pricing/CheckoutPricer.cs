@@ -53,7 +53,7 @@ public sealed class CheckoutPricer(IProductCatalog catalog, ICouponStore coupons
             coupon = applied.Coupon;
         }
 
-        var total = lines.Sum(l => l.Quantity * l.SalePrice) - (coupon?.DiscountAmount ?? 0m);
+        var total = lines.Subtotal() - (coupon?.DiscountAmount ?? 0m);
         return new PricingOutcome(request with { Cart = lines, Coupon = coupon, TotalUsd = total }, null);
     }
 

@@ -56,7 +56,7 @@ public static class CouponCalculator
             return CouponOutcome.Refused(NotApplicable, $"coupon.code {code} applies only to shop {rule.ShopId}, which is not in the cart.");
         }
 
-        var subtotal = eligible.Sum(l => l.Quantity * l.SalePrice);
+        var subtotal = eligible.Subtotal();
         if (rule.MinSubtotalUsd is { } minimum && subtotal < minimum)
         {
             return CouponOutcome.Refused(BelowMinimum, $"coupon.code {code} needs a subtotal of at least {minimum} USD{(rule.ShopId is null ? "" : $" from shop {rule.ShopId}")}; the cart has {subtotal}.");
@@ -75,7 +75,7 @@ public static class CouponCalculator
         var discount = rule.Kind == CouponKind.Percent
             ? decimal.Round(subtotal * rule.Value / 100m, 2, MidpointRounding.AwayFromZero)
             : Math.Min(rule.Value, subtotal);
-        if (cart.Sum(l => l.Quantity * l.SalePrice) - discount <= 0)
+        if (cart.Subtotal() - discount <= 0)
         {
             return CouponOutcome.Refused(NothingToPay, $"coupon.code {code} would leave nothing to pay through QPay.");
         }

@@ -203,7 +203,7 @@ public sealed class PaymentReconciler(
             await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
             return Result.Checked;
         }
-        catch (QPayApiException exception) when (exception.ErrorCode is not ("INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND"))
+        catch (QPayApiException exception) when (!exception.IsInvoiceGone)
         {
             await RetryLaterAsync(entry, "CANCEL_FAILED:" + (exception.ErrorCode ?? "NONE"), cancellationToken).ConfigureAwait(false);
             return Result.Checked;

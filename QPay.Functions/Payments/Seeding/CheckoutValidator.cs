@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Security;
@@ -20,7 +21,7 @@ public static class CheckoutValidator
     public const int MaxQuantity = 999;
     public const decimal MaxSalePrice = UsdAmount.MaxPrice;
     public const decimal MaxTotal = 1_000_000m;
-    public const int MaxTitleLength = 200;
+    public const int MaxTitleLength = CatalogValidator.MaxTitleLength;
     public const int MaxSelectedOptionsBytes = 1024;
 
     public static ValidationProblem? Validate(SeedSessionRequest request, out Checkout? checkout)
@@ -95,7 +96,7 @@ public static class CheckoutValidator
             return new("totalAmount", $"totalAmount must be at most {MaxTotal}.");
         }
 
-        var expected = lines.Sum(l => l.Quantity * l.SalePrice) - (coupon?.DiscountAmount ?? 0m);
+        var expected = lines.Subtotal() - (coupon?.DiscountAmount ?? 0m);
         if (total != expected)
         {
             return new("totalAmount", $"totalAmount {total} does not equal the cart sum minus coupon.discountAmount ({expected}).");

@@ -21,6 +21,12 @@ public sealed record CartLine(
     public JsonElement? SelectedOptions { get; init; }
 }
 
+public static class CartTotals
+{
+    /// <summary>What the lines cost before any coupon, USD: Σ quantity × sale_price.</summary>
+    public static decimal Subtotal(this IEnumerable<CartLine> lines) => lines.Sum(l => l.Quantity * l.SalePrice);
+}
+
 /// <summary>
 /// The coupon a session was priced with: the discount the server computed (USD), and the shop
 /// that funds it when it is a seller's coupon (it then discounts only that shop's lines).
