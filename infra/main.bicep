@@ -165,10 +165,14 @@ var tableNames = [
   'Orders'
   'Products'
   'Coupons'
+  'Refunds'
+  'IdempotencyKeys'
 ]
 var queueNames = [
   'qpay-order-creation'
   'qpay-order-creation-poison'
+  'qpay-refunds'
+  'qpay-refunds-poison'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

@@ -27,7 +27,11 @@ public sealed class FunctionMetadataTests
         { "PutCoupons", "httpTrigger", "Function", "put", "order/api/internal/catalog/coupons" },
         { "GetCoupon", "httpTrigger", "Function", "get", "order/api/internal/catalog/coupons/{code}" },
         { "DeleteCoupon", "httpTrigger", "Function", "delete", "order/api/internal/catalog/coupons/{code}" },
+        { "RefundSession", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/refund" },
+        { "SettleRefund", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/refunds/{refundId}/settle" },
+        { "ListRefunds", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/refunds" },
         { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
+        { "ProcessRefund", "queueTrigger", null, null, "qpay-refunds" },
         { "ReconcilePayments", "timerTrigger", null, null, "0 */5 * * * *" },
     };
 

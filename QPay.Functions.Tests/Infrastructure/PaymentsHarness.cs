@@ -34,6 +34,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         App = app;
         Logs = logs;
         OrderQueueName = orderQueue;
+        RefundQueueName = "test-refunds-" + orderQueue["test-orders-".Length..];
         _sandboxHttp = new HttpClient { BaseAddress = sandbox.BaseUrl };
     }
 
@@ -46,6 +47,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public FakeLogCollector Logs { get; }
 
     public string OrderQueueName { get; }
+
+    public string RefundQueueName { get; }
 
     public static async Task<PaymentsHarness> StartAsync(
         Action<SandboxOptions>? sandbox = null,
@@ -72,6 +75,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
             s.PostConfigure<PaymentOptions>(o =>
             {
                 o.OrderCreationQueue = orderQueue;
+                o.RefundQueue = "test-refunds-" + orderQueue["test-orders-".Length..];
                 o.PendingIndexPartition = "test-pending-" + orderQueue;
             });
             services?.Invoke(s);
@@ -219,6 +223,52 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return processed;
     }
 
+    public QueueClient RefundQueue() =>
+        new(LocalStack.StorageConnectionString, RefundQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    /// <summary>Messages on this harness's refund queue, the delayed (invisible) ones included.</summary>
+    public async Task<int> QueuedRefundMessagesAsync()
+    {
+        var queue = RefundQueue();
+        return await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    }
+
+    /// <summary>Feeds the visible messages of this harness's refund queue to the queue function, as the host would; answers how many.</summary>
+    public async Task<int> ProcessRefundQueueAsync()
+    {
+        var queue = RefundQueue();
+        await queue.CreateIfNotExistsAsync();
+        var processed = 0;
+        foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value)
+        {
+            await Function<RefundQueueFunction>().ProcessRefund(message, CancellationToken.None);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            processed++;
+        }
+
+        return processed;
+    }
+
+    /// <summary>POST the internal refund route with an Idempotency-Key (a new one unless given).</summary>
+    public Task<Answer> RefundAsync(string sessionId, string? shopId = null, string reason = "CUSTOMER_REQUEST", string? key = null, string? note = null) =>
+        InvokeAsync(
+            Function<RefundFunctions>().RefundSession,
+            HttpRequests.Json("POST", new { sessionId, shopId, reason, note }, headers: new Dictionary<string, string>
+            {
+                ["x-internal-request"] = "true",
+                ["Idempotency-Key"] = key ?? Guid.NewGuid().ToString("N"),
+            }));
+
+    /// <summary>POST the internal settle route for a manual refund.</summary>
+    public Task<Answer> SettleAsync(string refundId, string reference) =>
+        InvokeAsync(
+            (request, token) => Function<RefundFunctions>().SettleRefund(request, refundId, token),
+            HttpRequests.Json("POST", new { reference }, headers: new Dictionary<string, string> { ["x-internal-request"] = "true" }));
+
+    /// <summary>GET the internal list of manual refunds still to make.</summary>
+    public Task<Answer> PendingRefundsAsync(string query = "status=pending") =>
+        InvokeAsync(Function<RefundFunctions>().ListRefunds, HttpRequests.Get(query, headers: new Dictionary<string, string> { ["x-internal-request"] = "true" }));
+
     public static QueueMessage Message(string body, long dequeueCount = 1) =>
         QueuesModelFactory.QueueMessage("m-" + Guid.NewGuid().ToString("N"), "pop", new BinaryData(Encoding.UTF8.GetBytes(body)), dequeueCount);
 
@@ -234,6 +284,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         App.Dispose();
         await Sandbox.DisposeAsync();
         await OrderQueue().DeleteIfExistsAsync();
+        await RefundQueue().DeleteIfExistsAsync();
     }
 }
 
@@ -247,6 +298,8 @@ internal sealed record Answer(int Status, JsonElement Body, string? Text, IHeade
     public static Answer From(IActionResult result, HttpResponse response) => result switch
     {
         ObjectResult o => new(o.StatusCode ?? 200, JsonSerializer.SerializeToElement(o.Value, o.Value?.GetType() ?? typeof(object), JsonSerializerOptions.Web), null, response.Headers),
+        ContentResult { ContentType: { } type } c when type.StartsWith("application/json", StringComparison.Ordinal) =>
+            new(c.StatusCode ?? 200, JsonDocument.Parse(c.Content ?? "null").RootElement.Clone(), c.Content, response.Headers),
         ContentResult c => new(c.StatusCode ?? 200, default, c.Content, response.Headers),
         StatusCodeResult s => new(s.StatusCode, default, null, response.Headers),
         _ => throw new InvalidOperationException($"Unexpected result {result.GetType().Name}"),

@@ -595,6 +595,12 @@ public sealed class WebhookTests
 
             public Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken) =>
                 inner.ListForUserAsync(userId, cancellationToken);
+
+            public Task<Order?> GetAsync(string userId, string orderId, CancellationToken cancellationToken) =>
+                inner.GetAsync(userId, orderId, cancellationToken);
+
+            public Task<bool> MarkRefundAsync(string userId, string orderId, OrderRefund refund, CancellationToken cancellationToken) =>
+                inner.MarkRefundAsync(userId, orderId, refund, cancellationToken);
         }
     }
 }

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments.RateLimiting;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
 using QPay.Functions.Security;
 
@@ -59,11 +61,12 @@ public sealed class StatusFunctions(PaymentStatusService statuses, IUserRateLimi
         var status = Identifiers.IsValid(sessionId) ? await statuses.GetAsync(sessionId, userId, cancellationToken) : null;
         return status is null
             ? ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", "No payment session with this sessionId for this user.", "sessionId")
-            : new OkObjectResult(new StatusResponse(true, status.Status, status.InvoiceId, status.OrderIds, status.PaidAmount, status.ExpectedAmount, status.ExpiresAt, status.CancelledAt));
+            : new OkObjectResult(new StatusResponse(true, status.Status, status.InvoiceId, status.OrderIds, status.PaidAmount, status.ExpectedAmount, status.ExpiresAt, status.CancelledAt, status.Refund));
     }
 
     public sealed record StatusResponse(
         bool Ok, string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount,
         DateTimeOffset ExpiresAt,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CancelledAt);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CancelledAt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SessionRefund? Refund);
 }

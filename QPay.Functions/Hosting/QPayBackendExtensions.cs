@@ -37,6 +37,7 @@ public static class QPayBackendExtensions
         services.AddQPayClient();
         services.AddSecurity();
         services.AddPayments();
+        services.AddSingleton<Functions.Http.IdempotentRequests>();
         return services;
     }
 

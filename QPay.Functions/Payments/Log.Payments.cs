@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void VerificationFailed(ILogger logger, string sessionId, string invoiceId, string errorCode);
 
     [LoggerMessage(EventId = 5013, EventName = "AmountMismatch", Level = LogLevel.Error,
-        Message = "Session {SessionId} invoice {InvoiceId}: QPay reports {PaidMnt} MNT paid, {ExpectedMnt} MNT expected; nothing is claimed or ordered (a payment completing the amount is still processed; an overpayment needs a refund)")]
+        Message = "Session {SessionId} invoice {InvoiceId}: QPay reports {PaidMnt} MNT paid, {ExpectedMnt} MNT expected; underpaid, nothing is claimed or ordered (a payment completing the amount is still processed; at expiry or cancel the partial payments are refunded)")]
     public static partial void AmountMismatch(ILogger logger, string sessionId, string invoiceId, decimal paidMnt, decimal expectedMnt);
 
     [LoggerMessage(EventId = 5014, EventName = "PaymentVerified", Level = LogLevel.Information,

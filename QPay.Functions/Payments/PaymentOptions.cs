@@ -81,6 +81,21 @@ public sealed class PaymentOptions
 
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; internal set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The queue refunds are started and retried through (tests isolate themselves with another).</summary>
+    public string RefundQueue { get; internal set; } = Storage.StorageNames.RefundQueue;
+
+    /// <summary>
+    /// When the reconciler looks at a refunding session that the refund queue has not finished:
+    /// the safety net for a lost message, counted from the last time the refund moved.
+    /// </summary>
+    public TimeSpan RefundFollowUp { get; internal set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>First wait after a refund QPay refused or did not answer; it doubles per attempt, up to an hour.</summary>
+    public TimeSpan RefundRetryBackoff { get; internal set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long one caller holds a payment's refund while it asks QPay (a crashed caller's hold runs out).</summary>
+    public TimeSpan RefundLease { get; internal set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>The values of LATE_PAYMENT_POLICY.</summary>

@@ -7,6 +7,8 @@ using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Reconciliation;
+using QPay.Functions.Payments.Refunding;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
@@ -17,7 +19,7 @@ namespace QPay.Functions.Payments;
 
 public static class PaymentsServiceCollectionExtensions
 {
-    /// <summary>Catalogue and pricing, sessions, webhook verification, order creation and status.</summary>
+    /// <summary>Catalogue and pricing, sessions, webhook verification, order creation, refunds and status.</summary>
     public static IServiceCollection AddPayments(this IServiceCollection services)
     {
         services.AddOptions<PaymentOptions>().BindConfiguration(string.Empty).ValidateOnStart();
@@ -45,6 +47,13 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<InvoiceClaimer>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<SessionCanceller>();
+
+        services.AddSingleton<IRefundLedger, RefundTable>();
+        services.AddSingleton<IRefundQueue, StorageRefundQueue>();
+        services.AddSingleton<RefundStarter>();
+        services.AddSingleton<RefundSync>();
+        services.AddSingleton<RefundProcessor>();
+        services.AddSingleton<RefundService>();
 
         services.AddSingleton<PaymentStatusService>();
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();

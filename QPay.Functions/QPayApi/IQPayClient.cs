@@ -15,6 +15,14 @@ public interface IQPayClient
 
     Task CancelInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reverses a card payment (<c>DELETE /v2/payment/refund/{id}</c>). Never retried
+    /// automatically. A bank-app payment answers <c>PAYMENT_SETTLED</c> (refund it by hand), a
+    /// repeat <c>PAYMENT_ALREADY_CANCELED</c>; see <see cref="QPayApiException.IsPaymentSettled"/>.
+    /// </summary>
+    /// <param name="note">Shown to QPay with the refund; may be null.</param>
+    Task RefundPaymentAsync(string paymentId, string? note, CancellationToken cancellationToken);
+
     /// <summary>Every payment of an invoice (all pages of <c>/v2/payment/check</c>).</summary>
     Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken);
 }

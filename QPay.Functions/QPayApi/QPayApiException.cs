@@ -40,6 +40,9 @@ public sealed class QPayApiException : Exception
     /// <summary>QPay's answer to a cancel of an invoice that is already cancelled or unknown: nothing is payable any more.</summary>
     public bool IsInvoiceGone => ErrorCode is "INVOICE_ALREADY_CANCELED" or "INVOICE_NOTFOUND";
 
+    /// <summary>QPay's answer to the refund of a bank-app payment: it cannot be reversed by API, only by a transfer.</summary>
+    public bool IsPaymentSettled => ErrorCode is "PAYMENT_SETTLED";
+
     private static string Describe(string endpoint, HttpStatusCode? status, string? code, string? field, string? message, Exception? inner)
     {
         var what = status is { } s ? $"HTTP {(int)s}" : $"no answer ({inner?.GetType().Name ?? "unknown"})";

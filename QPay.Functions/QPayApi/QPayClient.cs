@@ -58,6 +58,15 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
         using var response = await QPayRequests.SendCheckedAsync(http, message, logger, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task RefundPaymentAsync(string paymentId, string? note, CancellationToken cancellationToken)
+    {
+        // Not retryable: a retry after a lost answer would only meet PAYMENT_ALREADY_CANCELED, and
+        // the refund's own queue decides when to ask again.
+        using var message = QPayRequests.Create(HttpMethod.Delete, $"payment/refund/{Uri.EscapeDataString(paymentId)}", "payment.refund", retryable: false)
+            .WithJson(new PaymentRefundWire { Note = note }, QPayJsonContext.Default.PaymentRefundWire);
+        using var response = await QPayRequests.SendCheckedAsync(http, message, logger, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken)
     {
         var rows = new List<PaymentRow>();

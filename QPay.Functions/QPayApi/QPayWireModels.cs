@@ -67,6 +67,12 @@ internal sealed class PaymentCheckRequestWire
     [JsonPropertyName("offset")] public required PageOffsetWire Offset { get; set; }
 }
 
+/// <summary>The refund body: QPay takes an optional note (and callback_url, which we do not use).</summary>
+internal sealed class PaymentRefundWire
+{
+    [JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Note { get; set; }
+}
+
 internal sealed class PageOffsetWire
 {
     [JsonPropertyName("page_number")] public int PageNumber { get; set; }
@@ -111,6 +117,7 @@ internal sealed class PaymentWire
 [JsonSerializable(typeof(CreateInvoiceWire))]
 [JsonSerializable(typeof(InvoiceCreatedWire))]
 [JsonSerializable(typeof(PaymentCheckRequestWire))]
+[JsonSerializable(typeof(PaymentRefundWire))]
 [JsonSerializable(typeof(PaymentCheckWire))]
 [JsonSerializable(typeof(PaymentWire))]
 internal sealed partial class QPayJsonContext : JsonSerializerContext;

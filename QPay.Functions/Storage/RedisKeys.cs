@@ -12,6 +12,9 @@ public static class RedisKeys
     /// <summary>A short lock per invoice in front of QPay's <c>payment/check</c>.</summary>
     public const string CheckLockPrefix = "qpay:check-lock:";
 
+    /// <summary>A short lock per session while its refunds are carried out (saves QPay duplicate checks).</summary>
+    public const string RefundLockPrefix = "qpay:refund-lock:";
+
     /// <summary>Fixed rate-limit windows: <c>qpay:rate:&lt;limit&gt;:&lt;partition&gt;</c>.</summary>
     public const string RateLimitPrefix = "qpay:rate:";
 
@@ -21,6 +24,8 @@ public static class RedisKeys
     public static string Session(string sessionId) => SessionPrefix + sessionId;
 
     public static string CheckLock(string invoiceId) => CheckLockPrefix + invoiceId;
+
+    public static string RefundLock(string sessionId) => RefundLockPrefix + sessionId;
 
     public static string RateLimit(string limit, string partition) => $"{RateLimitPrefix}{limit}:{partition}";
 

@@ -8,6 +8,10 @@ public static class StorageNames
     public const string OrdersTable = "Orders";
     public const string ProductsTable = "Products";
     public const string CouponsTable = "Coupons";
+    public const string RefundsTable = "Refunds";
+    public const string IdempotencyKeysTable = "IdempotencyKeys";
     public const string OrderCreationQueue = "qpay-order-creation";
     public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
+    public const string RefundQueue = "qpay-refunds";
+    public const string RefundPoisonQueue = RefundQueue + "-poison";
 }

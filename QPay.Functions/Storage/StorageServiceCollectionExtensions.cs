@@ -18,6 +18,8 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddSingleton<RedisConnection>();
+        services.AddSingleton<RedisLock>();
+        services.AddSingleton<IIdempotencyStore, IdempotencyTable>();
 
         services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis", timeout: HealthCheckTimeout)

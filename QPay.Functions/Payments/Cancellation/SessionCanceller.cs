@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
 using QPay.Functions.QPayApi;
@@ -38,6 +39,7 @@ public sealed class SessionCanceller(
     ISessionCache cache,
     IPendingSessionIndex index,
     InvoiceClaimer claimer,
+    RefundStarter refunds,
     IQPayClient qpay,
     TimeProvider clock,
     ILogger<SessionCanceller> logger)
@@ -61,15 +63,28 @@ public sealed class SessionCanceller(
                 return new CancelOutcome(session.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, session);
         }
 
-        if (session.InvoiceId is not null && await CancelInvoiceAsync(session).ConfigureAwait(false) is { } stopped)
+        var partlyPaid = 0m;
+        if (session.InvoiceId is not null)
         {
-            return stopped;
+            var (stopped, check) = await CancelInvoiceAsync(session).ConfigureAwait(false);
+            if (stopped is not null)
+            {
+                return stopped;
+            }
+
+            partlyPaid = check.Result == ClaimResult.AmountMismatch ? check.PaidMnt : 0m;
+        }
+
+        if (partlyPaid > 0m)
+        {
+            // Paid in part: the plan to give it back is written before the session is CANCELLED (the reconciler finishes it otherwise).
+            await refunds.PlanWholeAsync(session with { PaidMnt = partlyPaid }, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, CancellationToken.None).ConfigureAwait(false);
         }
 
         var now = clock.GetUtcNow();
         var cancelled = await sessions.UpdateAsync(
             sessionId,
-            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Cancelled, CancelledAt = now } : null,
+            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Cancelled, CancelledAt = now, PaidMnt = partlyPaid > 0m ? partlyPaid : s.PaidMnt } : null,
             CancellationToken.None).ConfigureAwait(false) ?? session;
         if (cancelled.Status != SessionStatus.Cancelled)
         {
@@ -78,13 +93,20 @@ public sealed class SessionCanceller(
         }
 
         await cache.StoreAsync(cancelled).ConfigureAwait(false);
-        await index.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
         Log.SessionCancelled(logger, sessionId, session.InvoiceId ?? "-");
+        if (partlyPaid > 0m)
+        {
+            // The session stays in the reconciler's index (as its refund's entry) until the money is back.
+            var (_, refunding) = await refunds.StartWholeAsync(cancelled, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
+            return new CancelOutcome(CancelResult.Cancelled, refunding);
+        }
+
+        await index.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
         return new CancelOutcome(CancelResult.Cancelled, cancelled);
     }
 
-    /// <summary>Cancels the invoice at QPay and checks it once; null when the session may become CANCELLED.</summary>
-    private async Task<CancelOutcome?> CancelInvoiceAsync(PaymentSession session)
+    /// <summary>Cancels the invoice at QPay and checks it once; no outcome when the session may become CANCELLED.</summary>
+    private async Task<(CancelOutcome? Stopped, ClaimOutcome Check)> CancelInvoiceAsync(PaymentSession session)
     {
         string? refusal = null;
         try
@@ -107,15 +129,15 @@ public sealed class SessionCanceller(
         if (check.IsClaimed)
         {
             var paid = await sessions.GetAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
-            return new CancelOutcome(CancelResult.AlreadyPaid, paid);
+            return (new CancelOutcome(CancelResult.AlreadyPaid, paid), check);
         }
 
         if (refusal is not null || check.Result is ClaimResult.InProgress or ClaimResult.VerificationFailed)
         {
             Log.CancelFailed(logger, session.SessionId, session.InvoiceId!, refusal ?? check.Result.ToApi());
-            return new CancelOutcome(CancelResult.Failed, session, refusal ?? check.Result.ToApi());
+            return (new CancelOutcome(CancelResult.Failed, session, refusal ?? check.Result.ToApi()), check);
         }
 
-        return null;
+        return (null, check);
     }
 }

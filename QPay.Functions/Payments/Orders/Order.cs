@@ -28,7 +28,13 @@ public sealed record Order
     public required string InvoiceId { get; init; }
     public required string SessionId { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Set once the order is being paid back (PENDING) or was (REFUNDED); the row is kept.</summary>
+    public OrderRefund? Refund { get; init; }
 }
+
+/// <summary>An order's refund, as the order shows it to the seller.</summary>
+public sealed record OrderRefund(RefundStatus Status, string Reason, DateTimeOffset? RefundedAt);
 
 /// <summary>
 /// Splits a paid session into one order per seller. The coupon's discount is shared, to the cent,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Orders;
@@ -18,6 +19,7 @@ public sealed class OrderCreationService(
     IOrderStore orders,
     IPendingSessionIndex pending,
     ICouponStore coupons,
+    IRefundLedger refunds,
     TimeProvider clock,
     ILogger<OrderCreationService> logger)
 {
@@ -69,6 +71,7 @@ public sealed class OrderCreationService(
         }
 
         var orderIds = split.Select(o => o.OrderId).ToList();
+        await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
         await FinishSessionAsync(session, orderIds, claim, cancellationToken).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
@@ -81,12 +84,55 @@ public sealed class OrderCreationService(
         return orderIds;
     }
 
-    /// <summary>The session becomes PROCESSED with its order ids (ETag-guarded, never backwards).</summary>
+    /// <summary>
+    /// An overpayment is fulfilled, and what was paid beyond the invoice becomes a manual refund
+    /// (QPay cannot reverse part of a payment). Recorded before the orders count as created, so a
+    /// retry of this message records it if this attempt could not.
+    /// </summary>
+    private async Task RecordExcessAsync(PaymentSession session, ProcessedInvoice claim, CancellationToken cancellationToken)
+    {
+        var excess = MntAmount.Excess(claim.PaidMnt, session.ExpectedMnt);
+        if (excess == 0m)
+        {
+            return;
+        }
+
+        var (record, created) = await refunds.AddAsync(
+            new RefundRecord
+            {
+                SessionId = session.SessionId,
+                Key = RefundKeys.Excess,
+                InvoiceId = claim.InvoiceId,
+                Kind = RefundKind.Excess,
+                PaymentId = claim.PaymentIds.FirstOrDefault(),
+                AmountMnt = excess,
+                Method = RefundMethod.Manual,
+                Status = RefundStatus.Pending,
+                Reason = RefundReasons.Overpayment,
+                CreatedAt = clock.GetUtcNow(),
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (created)
+        {
+            Log.Overpayment(logger, session.SessionId, claim.InvoiceId, claim.PaidMnt, session.ExpectedMnt, excess, record.RefundId);
+        }
+    }
+
+    /// <summary>The session becomes PROCESSED with its order ids (ETag-guarded, never backwards), and shows its refunds.</summary>
     private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken)
     {
+        var records = MntAmount.Excess(claim.PaidMnt, session.ExpectedMnt) == 0m
+            ? []
+            : await refunds.ListAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         var processed = await sessions.UpdateAsync(
             session.SessionId,
-            s => s with { Status = SessionStatus.Processed, OrderIds = orderIds, PaidMnt = s.PaidMnt ?? claim.PaidMnt },
+            s => s with
+            {
+                Status = SessionStatus.Processed,
+                OrderIds = orderIds,
+                PaidMnt = s.PaidMnt ?? claim.PaidMnt,
+                Refund = records.Count == 0 ? s.Refund : RefundProjection.Summarise(s, null, records),
+            },
             cancellationToken).ConfigureAwait(false);
         if (processed is not null)
         {

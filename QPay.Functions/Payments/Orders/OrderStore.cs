@@ -9,8 +9,16 @@ namespace QPay.Functions.Payments.Orders;
 /// <summary>The Orders table (PK = userId, RK = orderId).</summary>
 public interface IOrderStore
 {
-    /// <summary>Writes the order, replacing a row of the same id (a retry rewrites, never duplicates).</summary>
+    /// <summary>
+    /// Writes the order over a row of the same id (a retry rewrites, never duplicates); a refund
+    /// marked on the row meanwhile is kept.
+    /// </summary>
     Task UpsertAsync(Order order, CancellationToken cancellationToken);
+
+    Task<Order?> GetAsync(string userId, string orderId, CancellationToken cancellationToken);
+
+    /// <summary>Marks the order refunded or being refunded; false when there is no such order.</summary>
+    Task<bool> MarkRefundAsync(string userId, string orderId, OrderRefund refund, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken);
 }
@@ -20,7 +28,35 @@ internal sealed class OrderTableStore(StorageClients storage) : IOrderStore
     public async Task UpsertAsync(Order order, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
-        await table.UpsertEntityAsync(OrderEntity.From(order), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        // Merge: a redelivered order message must not wipe the refund columns (they are absent here).
+        await table.UpsertEntityAsync(OrderEntity.From(order), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order?> GetAsync(string userId, string orderId, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
+        var read = await table.GetEntityIfExistsAsync<OrderEntity>(userId, orderId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return read.HasValue ? read.Value!.ToOrder() : null;
+    }
+
+    public async Task<bool> MarkRefundAsync(string userId, string orderId, OrderRefund refund, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
+        var columns = new TableEntity(userId, orderId)
+        {
+            [nameof(OrderEntity.RefundStatus)] = refund.Status.ToString(),
+            [nameof(OrderEntity.RefundReason)] = refund.Reason,
+            [nameof(OrderEntity.RefundedAt)] = refund.RefundedAt,
+        };
+        try
+        {
+            await table.UpdateEntityAsync(columns, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken)
@@ -56,6 +92,11 @@ internal sealed class OrderEntity : ITableEntity
     public string SessionId { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
 
+    // Written by MarkRefundAsync only; null (so left alone by a merge) in a freshly built order.
+    public string? RefundStatus { get; set; }
+    public string? RefundReason { get; set; }
+    public DateTimeOffset? RefundedAt { get; set; }
+
     public static OrderEntity From(Order order) => new()
     {
         PartitionKey = order.UserId,
@@ -89,5 +130,6 @@ internal sealed class OrderEntity : ITableEntity
         InvoiceId = InvoiceId,
         SessionId = SessionId,
         CreatedAt = CreatedAt,
+        Refund = RefundStatus is null ? null : new OrderRefund(Enum.Parse<RefundStatus>(RefundStatus), RefundReason ?? string.Empty, RefundedAt),
     };
 }

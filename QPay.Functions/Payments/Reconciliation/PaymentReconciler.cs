@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Refunding;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
 using QPay.Functions.QPayApi;
@@ -32,6 +34,9 @@ public sealed class PaymentReconciler(
     ISessionCache cache,
     IProcessedInvoiceStore claims,
     InvoiceClaimer claimer,
+    RefundStarter refunds,
+    RefundProcessor refunder,
+    IRefundLedger refundLedger,
     IQPayClient qpay,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
@@ -97,11 +102,24 @@ public sealed class PaymentReconciler(
             return Result.Removed;
         }
 
+        if (session.Status is SessionStatus.RefundPending or SessionStatus.Refunded)
+        {
+            return await FollowRefundAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
         var invoiceId = session.InvoiceId!;
         var claim = await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false);
         if (claim is not null)
         {
             return await FollowClaimAsync(entry, claim, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (session.Status.IsClosedUnpaid()
+            && await refundLedger.GetPlanAsync(session.SessionId, cancellationToken).ConfigureAwait(false) is { IsWhole: true } plan)
+        {
+            // An underpaid session whose refund was planned but not started (the expiry or cancel stopped half-way).
+            await refunds.StartWholeAsync(session, plan.WholeReason!, plan.WholeNote, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
+            return Result.Checked;
         }
 
         if (session.Status != SessionStatus.Pending)
@@ -213,10 +231,18 @@ public sealed class PaymentReconciler(
             // Already cancelled or gone: nothing is payable any more.
         }
 
+        // Paid in part: the plan to give it back is written before the session expires, so a
+        // failure after this point is finished by the next visit (see ReconcileAsync).
+        var underpaid = last.Result == ClaimResult.AmountMismatch;
+        if (underpaid)
+        {
+            await refunds.PlanWholeAsync(session with { PaidMnt = last.PaidMnt }, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = clock.GetUtcNow();
         var expired = await sessions.UpdateAsync(
             session.SessionId,
-            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Expired, ExpiredAt = now } : null,
+            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Expired, ExpiredAt = now, PaidMnt = underpaid ? last.PaidMnt : s.PaidMnt } : null,
             cancellationToken).ConfigureAwait(false);
         if (expired is not null)
         {
@@ -224,8 +250,33 @@ public sealed class PaymentReconciler(
         }
 
         Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, last.Result.ToApi(), "invoice cancelled at QPay, session expired");
+        if (underpaid && expired is { Status: SessionStatus.Expired })
+        {
+            // Keeps the session in the index (the refund's own entry) until its refund is done.
+            await refunds.StartWholeAsync(expired, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
+            return Result.Expired;
+        }
+
         await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
         return Result.Expired;
+    }
+
+    /// <summary>A refunding session: carried on here when its queue message was lost or poisoned.</summary>
+    private async Task<Result> FollowRefundAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        var progress = await refunder.ProcessAsync(entry.SessionId).ConfigureAwait(false);
+        switch (progress.Run)
+        {
+            case RefundRun.Finished or RefundRun.NotRefunding:
+                await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+                return Result.Removed;
+            case RefundRun.Busy:
+                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+                return Result.Waiting;
+            default:
+                // Retrying: the processor put the session back in the index for after its next attempt.
+                return Result.Checked;
+        }
     }
 
     private Task RetryLaterAsync(PendingSessionEntry entry, string outcome, CancellationToken cancellationToken)
@@ -243,11 +294,19 @@ public sealed class PaymentReconciler(
     private async Task<Result> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (claim.State is ClaimState.OrdersCreated or ClaimState.HeldForRefund)
+        if (claim.State == ClaimState.OrdersCreated)
         {
-            // Done: the orders exist, or the late payment waits for its refund (REFUND_PENDING).
+            // Done: the orders exist.
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
             return Result.Removed;
+        }
+
+        if (claim.State == ClaimState.HeldForRefund)
+        {
+            // A late payment whose refund did not start (its session is not REFUND_PENDING): start it now.
+            await claimer.FollowAsync(claim).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.RefundFollowUp, LastOutcome = "REFUND" }, cancellationToken).ConfigureAwait(false);
+            return Result.Checked;
         }
 
         if (entry.Requeues >= MaxRequeues)

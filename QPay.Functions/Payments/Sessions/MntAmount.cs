@@ -8,6 +8,16 @@ namespace QPay.Functions.Payments.Sessions;
 /// </summary>
 public static class MntAmount
 {
+    /// <summary>
+    /// Paid within this of the invoice amount is paid exactly (QPay's amounts are strings that may
+    /// carry cents). Below that by 1 MNT or more is underpaid; above it, an overpayment.
+    /// </summary>
+    public const decimal Tolerance = 1m;
+
+    /// <summary>What was paid beyond <paramref name="expectedMnt"/> when that is an overpayment; otherwise 0.</summary>
+    public static decimal Excess(decimal paidMnt, decimal expectedMnt) =>
+        paidMnt - expectedMnt >= Tolerance ? paidMnt - expectedMnt : 0m;
+
     public static decimal FromUsd(decimal usd, decimal usdToMntRate) =>
         decimal.Round(usd * usdToMntRate, 0, MidpointRounding.AwayFromZero);
 }

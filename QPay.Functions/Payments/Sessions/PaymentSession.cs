@@ -76,6 +76,9 @@ public sealed record PaymentSession
     /// <summary>When a payment was verified after the session had expired or been cancelled (see LATE_PAYMENT_POLICY).</summary>
     public DateTimeOffset? LatePaymentAt { get; init; }
 
+    /// <summary>The session's refunds (whole, a seller's share, an overpayment's excess), when it has any.</summary>
+    public SessionRefund? Refund { get; init; }
+
     /// <summary><c>public</c> (a user's JWT) or <c>internal</c> (another service).</summary>
     public required string Origin { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }

@@ -36,6 +36,7 @@ internal sealed class SessionEntity : ITableEntity
     public DateTimeOffset? CancelledAt { get; set; }
     public DateTimeOffset? ExpiredAt { get; set; }
     public DateTimeOffset? LatePaymentAt { get; set; }
+    public string? RefundJson { get; set; }
     public string Origin { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -62,6 +63,7 @@ internal sealed class SessionEntity : ITableEntity
         CancelledAt = session.CancelledAt,
         ExpiredAt = session.ExpiredAt,
         LatePaymentAt = session.LatePaymentAt,
+        RefundJson = session.Refund is null ? null : JsonSerializer.Serialize(session.Refund, SessionJsonContext.Default.SessionRefund),
         Origin = session.Origin,
         CreatedAt = session.CreatedAt,
         UpdatedAt = session.UpdatedAt,
@@ -90,6 +92,7 @@ internal sealed class SessionEntity : ITableEntity
         CancelledAt = CancelledAt,
         ExpiredAt = ExpiredAt,
         LatePaymentAt = LatePaymentAt,
+        Refund = RefundJson is null ? null : JsonSerializer.Deserialize(RefundJson, SessionJsonContext.Default.SessionRefund),
         Origin = Origin,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,

@@ -9,4 +9,5 @@ namespace QPay.Functions.Payments.Sessions;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(Coupon))]
+[JsonSerializable(typeof(SessionRefund))]
 internal sealed partial class SessionJsonContext : JsonSerializerContext;

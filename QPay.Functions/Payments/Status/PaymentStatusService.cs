@@ -4,7 +4,8 @@ namespace QPay.Functions.Payments.Status;
 
 /// <summary>What a polling client sees of a session. Amounts are MNT.</summary>
 public sealed record PaymentStatusView(
-    string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount, DateTimeOffset ExpiresAt, DateTimeOffset? CancelledAt);
+    string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount, DateTimeOffset ExpiresAt, DateTimeOffset? CancelledAt,
+    SessionRefund? Refund);
 
 /// <summary>
 /// Answers a session's status from Redis, else Table Storage. Reads only: it never calls QPay and
@@ -21,6 +22,6 @@ public sealed class PaymentStatusService(SessionReader sessions)
         }
 
         return new PaymentStatusView(
-            session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt, session.ExpiresAt, session.CancelledAt);
+            session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt, session.ExpiresAt, session.CancelledAt, session.Refund);
     }
 }

@@ -18,7 +18,7 @@ public enum ClaimResult
     /// <summary>QPay holds no payment that counts for the invoice.</summary>
     NotPaid,
 
-    /// <summary>The payments that count differ from the expected amount by 1 MNT or more.</summary>
+    /// <summary>The payments that count fall short of the expected amount by 1 MNT or more (underpaid).</summary>
     AmountMismatch,
 
     /// <summary>QPay could not be asked; a later callback or the reconciler tries again.</summary>
@@ -26,7 +26,8 @@ public enum ClaimResult
 }
 
 /// <param name="OrderIds">The invoice's order ids once it is claimed (by anyone); empty otherwise.</param>
-public sealed record ClaimOutcome(ClaimResult Result, IReadOnlyList<string> OrderIds)
+/// <param name="PaidMnt">What QPay holds for the invoice when it is underpaid (AMOUNT_MISMATCH); 0 otherwise.</param>
+public sealed record ClaimOutcome(ClaimResult Result, IReadOnlyList<string> OrderIds, decimal PaidMnt = 0m)
 {
     public bool IsClaimed => Result is ClaimResult.Claimed or ClaimResult.AlreadyClaimed or ClaimResult.HeldForRefund;
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Verification;
@@ -25,6 +26,7 @@ public sealed class InvoiceClaimer(
     InvoiceCheckLock checkLock,
     PaymentVerifier verifier,
     IOrderQueue orderQueue,
+    RefundStarter refunds,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<InvoiceClaimer> logger)
@@ -59,7 +61,7 @@ public sealed class InvoiceClaimer(
                 return new ClaimOutcome(ClaimResult.NotPaid, []);
             case VerificationStatus.AmountMismatch:
                 Log.AmountMismatch(logger, sessionId, invoiceId, verification.PaidMnt, session.ExpectedMnt);
-                return new ClaimOutcome(ClaimResult.AmountMismatch, []);
+                return new ClaimOutcome(ClaimResult.AmountMismatch, [], verification.PaidMnt);
         }
 
         // The policy for a late payment is decided on the stored status, not on a cached copy.
@@ -100,6 +102,7 @@ public sealed class InvoiceClaimer(
         if (holdForRefund)
         {
             await MarkAsync(sessionId, invoiceId, SessionStatus.RefundPending, verification.PaidMnt, now).ConfigureAwait(false);
+            await StartRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
             return new ClaimOutcome(ClaimResult.HeldForRefund, []);
         }
 
@@ -118,10 +121,12 @@ public sealed class InvoiceClaimer(
         {
             await RequeueIfStuckAsync(claim).ConfigureAwait(false);
         }
-        else if (claim.State == ClaimState.HeldForRefund)
+        else if (claim.State == ClaimState.HeldForRefund
+            && await sessions.GetAsync(claim.SessionId, CancellationToken.None).ConfigureAwait(false) is { Refund.Whole: not true })
         {
-            // Nothing queues a held claim, so a repeated callback is what repairs a lost REFUND_PENDING write.
+            // A repeated callback (or the reconciler) repairs a lost REFUND_PENDING write or refund start.
             await MarkAsync(claim.SessionId, claim.InvoiceId, SessionStatus.RefundPending, claim.PaidMnt, null).ConfigureAwait(false);
+            await StartRefundAsync(claim.SessionId, claim.InvoiceId).ConfigureAwait(false);
         }
 
         return Answer(claim);
@@ -192,6 +197,23 @@ public sealed class InvoiceClaimer(
             // PAID: order creation sets the session PROCESSED (and PaidMnt) from the claim anyway.
             // REFUND_PENDING: the next callback for the held claim writes it again.
             Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, status.ToApi());
+        }
+    }
+
+    /// <summary>A late payment under the refund policy goes back through the refund queue.</summary>
+    private async Task StartRefundAsync(string sessionId, string invoiceId)
+    {
+        try
+        {
+            if (await sessions.GetAsync(sessionId, CancellationToken.None).ConfigureAwait(false) is { } session)
+            {
+                await refunds.StartWholeAsync(session, RefundReasons.LatePayment, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            // The claim is held for its refund: a repeated callback, or the reconciler, starts it again.
+            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, SessionStatus.RefundPending.ToApi());
         }
     }
 

@@ -16,13 +16,13 @@ public sealed record PaymentVerification(VerificationStatus Status, decimal Paid
 /// <summary>
 /// Asks QPay (<c>/v2/payment/check</c> on the session's own invoice) whether the session is paid:
 /// the rows that count (<see cref="PaymentCheckResult.CountedRows"/>: PAID, MNT, this invoice, not
-/// refunded, each payment once) are summed and must be within <see cref="ToleranceMnt"/> of the
-/// expected amount. The only place that decides "paid"; webhook and reconciler both come here.
+/// refunded, each payment once) are summed and must reach the expected amount, within
+/// <see cref="MntAmount.Tolerance"/>. An overpayment is paid: its orders are created and the
+/// excess goes back (order creation records it). The only place that decides "paid"; webhook and
+/// reconciler both come here.
 /// </summary>
 public sealed class PaymentVerifier(IQPayClient qpay)
 {
-    public const decimal ToleranceMnt = 1m;
-
     public async Task<PaymentVerification> VerifyAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var invoiceId = session.InvoiceId!;
@@ -45,7 +45,7 @@ public sealed class PaymentVerifier(IQPayClient qpay)
             return new PaymentVerification(VerificationStatus.NotPaid, 0m, ids);
         }
 
-        return Math.Abs(total - session.ExpectedMnt) < ToleranceMnt
+        return session.ExpectedMnt - total < MntAmount.Tolerance
             ? new PaymentVerification(VerificationStatus.Paid, total, ids)
             : new PaymentVerification(VerificationStatus.AmountMismatch, total, ids);
     }

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Refunding;
+using QPay.Functions.Payments.Refunds;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Functions;
+
+/// <summary>
+/// Carries a session's refund on: started by the automatic cases, retried after QPay refused or
+/// did not answer (the processor sends itself a delayed message). QPay's failures never throw;
+/// a storage failure does, so the queue retries it and, after maxDequeueCount attempts, moves it
+/// to <c>qpay-refunds-poison</c>, where the reconciler's index still finds the session.
+/// </summary>
+public sealed class RefundQueueFunction(RefundProcessor processor, ILogger<RefundQueueFunction> logger)
+{
+    [Function(nameof(ProcessRefund))]
+    public async Task ProcessRefund(
+        [QueueTrigger(StorageNames.RefundQueue, Connection = "AzureWebJobsStorage")] QueueMessage message,
+        CancellationToken cancellationToken)
+    {
+        var sessionId = Parse(message);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = sessionId, ["DequeueCount"] = message.DequeueCount });
+        try
+        {
+            await processor.ProcessAsync(sessionId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (message.DequeueCount >= OrderCreationService.MaxDequeueCount)
+            {
+                Log.RefundMessagePoisoned(logger, exception, sessionId, message.DequeueCount);
+            }
+            else
+            {
+                Log.RefundMessageFailed(logger, exception, sessionId, message.DequeueCount);
+            }
+
+            throw;
+        }
+    }
+
+    private static string Parse(QueueMessage message)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize(message.Body.ToString(), RefundQueueJson.Default.RefundMessage) is { SessionId.Length: > 0 } parsed)
+            {
+                return parsed.SessionId;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new InvalidOperationException($"queue message {message.MessageId} is not {{sessionId}}");
+    }
+}
