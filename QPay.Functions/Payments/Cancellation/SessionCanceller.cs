@@ -132,7 +132,9 @@ public sealed class SessionCanceller(
             return (new CancelOutcome(CancelResult.AlreadyPaid, paid), check);
         }
 
-        if (refusal is not null || check.Result is ClaimResult.InProgress or ClaimResult.VerificationFailed)
+        // Paid in part, QPay keeps the invoice open (INVOICE_PAID): it is cancelled here all the same and its payments go back.
+        var partlyPaid = refusal == "INVOICE_PAID" && check.Result == ClaimResult.AmountMismatch;
+        if ((refusal is not null && !partlyPaid) || check.Result is ClaimResult.InProgress or ClaimResult.VerificationFailed)
         {
             Log.CancelFailed(logger, session.SessionId, session.InvoiceId!, refusal ?? check.Result.ToApi());
             return (new CancelOutcome(CancelResult.Failed, session, refusal ?? check.Result.ToApi()), check);

@@ -201,6 +201,7 @@ public sealed class PaymentReconciler(
     {
         var invoiceId = session.InvoiceId!;
         var last = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+
         if (await FollowUpAsync(entry, session, last, cancellationToken).ConfigureAwait(false) is { } followed)
         {
             return followed;
@@ -218,8 +219,15 @@ public sealed class PaymentReconciler(
                 return after;
             }
 
-            await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
+            if (paid.Result != ClaimResult.AmountMismatch)
+            {
+                await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
+                return Result.Checked;
+            }
+
+            // Paid in part, so QPay keeps the invoice open: it expires here all the same, and its
+            // payments (any later one too, see InvoiceClaimer) go back to the customer.
+            last = paid;
         }
         catch (QPayApiException exception) when (!exception.IsInvoiceGone)
         {

@@ -27,6 +27,7 @@ public sealed class InvoiceClaimer(
     PaymentVerifier verifier,
     IOrderQueue orderQueue,
     RefundStarter refunds,
+    IRefundQueue refundQueue,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<InvoiceClaimer> logger)
@@ -50,6 +51,14 @@ public sealed class InvoiceClaimer(
             return await FollowAsync(existing).ConfigureAwait(false);
         }
 
+        if (session.Status is SessionStatus.RefundPending or SessionStatus.Refunded)
+        {
+            // Its money is going back (an underpaid session, whose invoice QPay may keep open): so
+            // does any payment that comes later; the refund queue finds it in QPay's list.
+            await ContinueRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
+            return new ClaimOutcome(ClaimResult.HeldForRefund, []);
+        }
+
         Step("checking payment with QPay", sessionId, invoiceId);
         var verification = await verifier.VerifyAsync(session, CancellationToken.None).ConfigureAwait(false);
         switch (verification.Status)
@@ -66,8 +75,10 @@ public sealed class InvoiceClaimer(
 
         // The policy for a late payment is decided on the stored status, not on a cached copy.
         var current = await sessions.GetAsync(sessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
-        var late = current.Status.IsClosedUnpaid();
-        var holdForRefund = late && options.Value.RefundsLatePayments;
+        // A session whose money is going back already (underpaid, then expired or cancelled) sends a later payment back too.
+        var refunding = current.Status is SessionStatus.RefundPending or SessionStatus.Refunded;
+        var late = current.Status.IsClosedUnpaid() || refunding;
+        var holdForRefund = refunding || (late && options.Value.RefundsLatePayments);
         var orderIds = holdForRefund ? [] : OrderIds.For(invoiceId, session.Sellers);
         var now = clock.GetUtcNow();
         var claimed = await claims.TryClaimAsync(
@@ -97,6 +108,12 @@ public sealed class InvoiceClaimer(
         if (late)
         {
             Log.LatePayment(logger, sessionId, invoiceId, current.Status.ToApi(), holdForRefund ? LatePayments.Refund : LatePayments.Fulfil);
+        }
+
+        if (refunding)
+        {
+            await ContinueRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
+            return new ClaimOutcome(ClaimResult.HeldForRefund, []);
         }
 
         if (holdForRefund)
@@ -213,6 +230,19 @@ public sealed class InvoiceClaimer(
         catch (Exception exception)
         {
             // The claim is held for its refund: a repeated callback, or the reconciler, starts it again.
+            Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, SessionStatus.RefundPending.ToApi());
+        }
+    }
+
+    private async Task ContinueRefundAsync(string sessionId, string invoiceId)
+    {
+        try
+        {
+            await refundQueue.EnqueueAsync(new RefundMessage(sessionId), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // The refunding session is in the reconciler's index until its refund is done.
             Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, SessionStatus.RefundPending.ToApi());
         }
     }
