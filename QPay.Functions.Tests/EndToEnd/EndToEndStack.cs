@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Queues;
@@ -71,6 +72,23 @@ public sealed class EndToEndStack : IAsyncLifetime
         return request;
     }
 
+    /// <summary>POST the internal refund route through the host with this <c>Idempotency-Key</c>.</summary>
+    public async Task<(HttpStatusCode Status, string Body, bool Replayed)> RefundAsync(string idempotencyKey, object body)
+    {
+        using var request = Internal(HttpMethod.Post, "order/api/internal/payments/qpay/refund", body);
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await App.SendAsync(request);
+        var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), replayed);
+    }
+
+    /// <summary>The sandbox's count of calls to one /v2 endpoint, read from its control API (<c>GET /sandbox/stats</c>).</summary>
+    public async Task<int> SandboxCallsAsync(string endpoint)
+    {
+        using var stats = JsonDocument.Parse(await SandboxControl.GetStringAsync("sandbox/stats"));
+        return stats.RootElement.TryGetProperty(endpoint, out var count) ? count.GetInt32() : 0;
+    }
+
     /// <summary>PUTs one demo file as it is to the catalogue route, as scripts/lib/catalog.sh does; every item must be written.</summary>
     private async Task PutCatalogAsync(string kind, string file)
     {
@@ -121,10 +139,14 @@ public sealed class EndToEndStack : IAsyncLifetime
         return (json.RootElement.GetProperty("sessionId").GetString()!, json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
     }
 
-    /// <summary>Pays in the sandbox; by default it calls the app back over HTTP as QPay does.</summary>
-    public async Task<JsonElement> PayAsync(string invoiceId, bool callback = true)
+    /// <summary>
+    /// Pays in the sandbox; by default it calls the app back over HTTP as QPay does. <paramref name="type"/>
+    /// is the sandbox's payment type (P2P, its default, or CARD, which QPay can reverse).
+    /// </summary>
+    public async Task<JsonElement> PayAsync(string invoiceId, bool callback = true, string? type = null)
     {
-        using var response = await SandboxControl.PostAsJsonAsync($"sandbox/invoices/{invoiceId}/pay", new { callback });
+        using var response = await SandboxControl.PostAsJsonAsync(
+            $"sandbox/invoices/{invoiceId}/pay", type is null ? new { callback } : (object)new { callback, type });
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }

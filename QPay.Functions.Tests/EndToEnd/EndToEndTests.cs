@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.FunctionsHost;
 using QPay.Functions.Tests.Infrastructure;
@@ -291,6 +292,125 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
         Assert.NotEqual(0, refusedExit);
         Assert.Contains($"PUT {AppUrl}/order/api/internal/catalog/products (scripts/demo-catalog/products.json) answered HTTP 401", refusedLog);
         Assert.DoesNotContain("loaded the demo catalogue", refusedLog);
+    }
+
+    [Fact]
+    public async Task A_card_paid_two_seller_session_is_refunded_through_the_host_with_one_qpay_refund_and_a_replay_answers_the_same()
+    {
+        var user = User("e2e-refund");
+        var (sessionId, invoiceId) = await stack.SeedAsync(user);
+        var payment = await stack.PayAsync(invoiceId, type: "CARD");
+        await stack.WaitForStatusAsync(user, sessionId, "PROCESSED");
+        var paymentId = payment.GetProperty("paymentId").GetString()!;
+        var refundCallsBefore = await stack.SandboxCallsAsync(EndpointKeys.PaymentRefund);
+        var key = "e2e-refund-" + Guid.NewGuid().ToString("N");
+        var body = new { sessionId, reason = "CUSTOMER_REQUEST", note = "both parcels came back" };
+
+        var (status, answer, firstReplayed) = await stack.RefundAsync(key, body);
+        var (replayStatus, replay, replayed) = await stack.RefundAsync(key, body);
+        var shown = await stack.WaitForStatusAsync(user, sessionId, "REFUNDED");
+        var refundCallsAfter = await stack.SandboxCallsAsync(EndpointKeys.PaymentRefund);
+
+        Assert.True(status == HttpStatusCode.OK, answer);
+        var json = JsonDocument.Parse(answer).RootElement;
+        Assert.True(json.GetProperty("ok").GetBoolean());
+        Assert.Equal(sessionId, json.GetProperty("sessionId").GetString());
+        Assert.Equal("REFUNDED", json.GetProperty("status").GetString());
+        var refund = json.GetProperty("refund");
+        Assert.Equal("REFUNDED", refund.GetProperty("status").GetString());
+        Assert.True(refund.GetProperty("whole").GetBoolean());
+        Assert.Equal(Carts.TwoSellersMnt, refund.GetProperty("amount").GetDecimal());
+        var line = Assert.Single(refund.GetProperty("payments").EnumerateArray());
+        Assert.Equal(RefundKeys.RefundId(sessionId, RefundKeys.Payment(paymentId)), line.GetProperty("refundId").GetString());
+        Assert.Equal("PAYMENT", line.GetProperty("kind").GetString());
+        Assert.Equal(paymentId, line.GetProperty("paymentId").GetString());
+        Assert.Equal("API", line.GetProperty("method").GetString());
+        Assert.Equal("REFUNDED", line.GetProperty("status").GetString());
+        Assert.Equal(Carts.TwoSellersMnt, line.GetProperty("amount").GetDecimal());
+        Assert.False(json.TryGetProperty("share", out _));
+
+        Assert.False(firstReplayed);
+        Assert.Equal(HttpStatusCode.OK, replayStatus);
+        Assert.True(replayed, "the replay has no Idempotent-Replayed: true");
+        Assert.Equal(answer, replay);
+
+        Assert.Equal("REFUNDED", shown.GetProperty("refund").GetProperty("status").GetString());
+        Assert.Equal("REFUNDED", Assert.Single(shown.GetProperty("refund").GetProperty("payments").EnumerateArray()).GetProperty("status").GetString());
+        Assert.Equal(1, refundCallsAfter - refundCallsBefore);
+        Assert.Equal(QPay.Sandbox.SandboxPaymentStatus.Refunded, stack.Sandbox.State.FindPayment(paymentId)!.Status);
+    }
+
+    [Fact]
+    public async Task A_p2p_paid_session_is_refunded_by_hand_listed_pending_then_settled_through_the_host()
+    {
+        var user = User("e2e-manual");
+        var (sessionId, invoiceId) = await stack.SeedAsync(user);
+        var payment = await stack.PayAsync(invoiceId, type: "P2P");
+        await stack.WaitForStatusAsync(user, sessionId, "PROCESSED");
+        var paymentId = payment.GetProperty("paymentId").GetString()!;
+        var refundId = RefundKeys.RefundId(sessionId, RefundKeys.Payment(paymentId));
+
+        var (status, answer, _) = await stack.RefundAsync("e2e-manual-" + Guid.NewGuid().ToString("N"), new { sessionId, reason = "ORDER_CANCELLED" });
+        var pending = await stack.WaitForStatusAsync(user, sessionId, "REFUND_PENDING");
+        var listedBefore = await PendingRefundIdsAsync();
+        using var settled = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, $"order/api/internal/payments/qpay/refunds/{refundId}/settle", new { reference = "BANK-TRX-4711" }));
+        var settledBody = await settled.Content.ReadAsStringAsync();
+        using var again = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, $"order/api/internal/payments/qpay/refunds/{refundId}/settle", new { reference = "BANK-TRX-4711" }));
+        using var other = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Post, $"order/api/internal/payments/qpay/refunds/{refundId}/settle", new { reference = "BANK-TRX-9999" }));
+        var shown = await stack.WaitForStatusAsync(user, sessionId, "REFUNDED");
+        var listedAfter = await PendingRefundIdsAsync();
+
+        Assert.True(status == HttpStatusCode.OK, answer);
+        var json = JsonDocument.Parse(answer).RootElement;
+        Assert.Equal("REFUND_PENDING", json.GetProperty("status").GetString());
+        Assert.Equal("PENDING", json.GetProperty("refund").GetProperty("status").GetString());
+        var line = Assert.Single(json.GetProperty("refund").GetProperty("payments").EnumerateArray());
+        Assert.Equal(refundId, line.GetProperty("refundId").GetString());
+        Assert.Equal("MANUAL", line.GetProperty("method").GetString());
+        Assert.Equal("PENDING", line.GetProperty("status").GetString());
+        Assert.Equal(Carts.TwoSellersMnt, line.GetProperty("amount").GetDecimal());
+        Assert.Equal("PENDING", pending.GetProperty("refund").GetProperty("status").GetString());
+        Assert.Equal(QPay.Sandbox.SandboxPaymentStatus.Paid, stack.Sandbox.State.FindPayment(paymentId)!.Status); // QPay cannot reverse a bank-app payment
+        Assert.Contains(refundId, listedBefore);
+
+        Assert.True(settled.StatusCode == HttpStatusCode.OK, settledBody);
+        var settlement = JsonDocument.Parse(settledBody).RootElement;
+        Assert.Equal("REFUNDED", settlement.GetProperty("sessionStatus").GetString());
+        Assert.Equal(refundId, settlement.GetProperty("refund").GetProperty("refundId").GetString());
+        Assert.Equal("REFUNDED", settlement.GetProperty("refund").GetProperty("status").GetString());
+        Assert.Equal("MANUAL", settlement.GetProperty("refund").GetProperty("method").GetString());
+        Assert.Equal("BANK-TRX-4711", settlement.GetProperty("refund").GetProperty("reference").GetString());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal("ALREADY_SETTLED", JsonDocument.Parse(await other.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+        Assert.Equal("REFUNDED", shown.GetProperty("refund").GetProperty("status").GetString());
+        Assert.Equal("MANUAL", Assert.Single(shown.GetProperty("refund").GetProperty("payments").EnumerateArray()).GetProperty("method").GetString());
+        Assert.DoesNotContain(refundId, listedAfter);
+    }
+
+    /// <summary>Every refund id of GET refunds?status=pending through the host, following its continuation tokens.</summary>
+    private async Task<List<string>> PendingRefundIdsAsync()
+    {
+        var ids = new List<string>();
+        string? token = null;
+        for (var page = 0; page < 100; page++)
+        {
+            var route = "order/api/internal/payments/qpay/refunds?status=pending&pageSize=200"
+                + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token));
+            using var response = await stack.App.SendAsync(EndToEndStack.Internal(HttpMethod.Get, route));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            var json = JsonDocument.Parse(body).RootElement;
+            ids.AddRange(json.GetProperty("refunds").EnumerateArray().Select(r => r.GetProperty("refundId").GetString()!));
+            token = json.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            if (token is null)
+            {
+                return ids;
+            }
+        }
+
+        throw new InvalidOperationException("the pending refunds did not end within 100 pages");
     }
 
     private const string InternalSeedRoute = "order/api/internal/payments/qpay/seed-session";

@@ -134,6 +134,29 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["cancel: another user's session"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", bearer: TestJwt.For("intruder"))), 404, "NOT_FOUND", "sessionId"),
         ["internal cancel: no internal header"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}","userId":"{{World.Owner}}"}""")), 403, "FORBIDDEN", null),
         ["internal cancel: no userId"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
+
+        // POST /order/api/internal/payments/qpay/refund: each case with a key of its own, nothing is refunded
+        ["refund: no internal header"] = (w => Refund(w, RefundBody(w.ProcessedSession), internalHeader: false), 403, "FORBIDDEN", null),
+        ["refund: no Idempotency-Key"] = (w => Refund(w, RefundBody(w.ProcessedSession), idempotencyKey: false), 400, "IDEMPOTENCY_KEY_REQUIRED", "Idempotency-Key"),
+        ["refund: broken JSON"] = (w => Refund(w, """{"sessionId":"""), 400, "MALFORMED_JSON", null),
+        ["refund: no sessionId"] = (w => Refund(w, """{"reason":"CUSTOMER_REQUEST"}"""), 400, "VALIDATION_FAILED", "sessionId"),
+        ["refund: unknown reason"] = (w => Refund(w, RefundBody(w.ProcessedSession, reason: "BECAUSE")), 400, "VALIDATION_FAILED", "reason"),
+        ["refund: note over 500 characters"] = (w => Refund(w, RefundBody(w.ProcessedSession, note: new string('n', RefundFunctions.MaxNoteLength + 1))), 400, "VALIDATION_FAILED", "note"),
+        ["refund: shopId with a slash"] = (w => Refund(w, RefundBody(w.ProcessedSession, shopId: "shop-a/../shop-b")), 400, "VALIDATION_FAILED", "shopId"),
+        ["refund: a PENDING session"] = (w => Refund(w, RefundBody(w.UnpaidSession)), 409, "NOT_REFUNDABLE", "sessionId"),
+        ["refund: unknown session"] = (w => Refund(w, RefundBody("0123456789abcdef0123456789abcdef")), 404, "NOT_FOUND", "sessionId"),
+        ["refund: shop that is not a seller"] = (w => Refund(w, RefundBody(w.ProcessedSession, shopId: "shop-nobody")), 400, "UNKNOWN_SHOP", "shopId"),
+
+        // POST /order/api/internal/payments/qpay/refunds/{refundId}/settle
+        ["settle: unknown refund"] = (w => Settle(w, $"{w.ProcessedSession}~payment-nope", """{"reference":"TRX-1"}"""), 404, "NOT_FOUND", "refundId"),
+        ["settle: no reference"] = (w => Settle(w, $"{w.ProcessedSession}~payment-nope", "{}"), 400, "VALIDATION_FAILED", "reference"),
+        ["settle: no internal header"] = (w => Settle(w, $"{w.ProcessedSession}~payment-nope", """{"reference":"TRX-1"}""", internalHeader: false), 403, "FORBIDDEN", null),
+
+        // GET /order/api/internal/payments/qpay/refunds
+        ["refunds: status done"] = (w => Refunds(w, "status=done"), 400, "VALIDATION_FAILED", "status"),
+        ["refunds: pageSize 0"] = (w => Refunds(w, "status=pending&pageSize=0"), 400, "VALIDATION_FAILED", "pageSize"),
+        ["refunds: no internal header"] = (w => Refunds(w, "status=pending", internalHeader: false), 403, "FORBIDDEN", null),
+        ["refunds: garbage continuationToken"] = (w => Refunds(w, "status=pending&continuationToken=not-a-token-this-list-gave"), 400, "VALIDATION_FAILED", "continuationToken"),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -142,7 +165,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
@@ -211,6 +234,34 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> Invoke(World world, Func<PaymentsHarness, Func<HttpRequest, CancellationToken, Task<Microsoft.AspNetCore.Mvc.IActionResult>>> function, HttpRequest request) =>
         PaymentsHarness.InvokeAsync(function(world.Harness), request);
+
+    private static Task<Answer> Refund(World world, string body, bool internalHeader = true, bool idempotencyKey = true)
+    {
+        var headers = new Dictionary<string, string>();
+        if (internalHeader)
+        {
+            headers["x-internal-request"] = "true";
+        }
+
+        if (idempotencyKey)
+        {
+            headers["Idempotency-Key"] = "bad-input-" + Guid.NewGuid().ToString("N");
+        }
+
+        return Invoke(world, f => f.Function<RefundFunctions>().RefundSession, HttpRequests.Raw("POST", body, headers: headers));
+    }
+
+    private static string RefundBody(string sessionId, string? shopId = null, string reason = "CUSTOMER_REQUEST", string? note = null) =>
+        System.Text.Json.JsonSerializer.Serialize(new { sessionId, shopId, reason, note }, System.Text.Json.JsonSerializerOptions.Web);
+
+    private static Task<Answer> Settle(World world, string refundId, string body, bool internalHeader = true) =>
+        Invoke(
+            world,
+            f => (request, token) => f.Function<RefundFunctions>().SettleRefund(request, refundId, token),
+            HttpRequests.Raw("POST", body, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> Refunds(World world, string query, bool internalHeader = true) =>
+        Invoke(world, f => f.Function<RefundFunctions>().ListRefunds, HttpRequests.Get(query, headers: internalHeader ? Internal : null));
 
     private static HttpRequest FormPost(string body, string jwt)
     {
