@@ -120,9 +120,7 @@ public sealed class RefundService(
         // The plan is where a share and a whole refund meet: only one of them can be written.
         var (plan, _) = await ledger.UpdatePlanAsync(
             sessionId,
-            p => p is { IsWhole: true } || p?.Shops.Contains(shopId, StringComparer.Ordinal) == true
-                ? null
-                : (p ?? new RefundPlan { SessionId = sessionId }) with { Shops = [.. p?.Shops ?? [], shopId] },
+            p => RefundPlanRules.WithShop(p, sessionId, shopId),
             cancellationToken).ConfigureAwait(false);
         if (plan is null or { IsWhole: true })
         {
@@ -181,7 +179,7 @@ public sealed class RefundService(
             // An excess transferred by hand rules out a whole refund (it would give the excess again), and the other way round.
             var (plan, _) = await ledger.UpdatePlanAsync(
                 sessionId,
-                p => p is { IsWhole: true } || p?.ExcessSettledAt is not null ? null : (p ?? new RefundPlan { SessionId = sessionId }) with { ExcessSettledAt = clock.GetUtcNow() },
+                p => RefundPlanRules.WithExcessSettled(p, sessionId, clock.GetUtcNow()),
                 cancellationToken).ConfigureAwait(false);
             if (plan is { IsWhole: true })
             {

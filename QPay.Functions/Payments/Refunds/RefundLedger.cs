@@ -134,6 +134,11 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
     {
         // Refunds are few next to payments, and the filter runs in the table service; the page
         // (and its continuation) bounds what one call reads.
+        if (continuationToken is not null && !IsTableToken(continuationToken))
+        {
+            throw new FormatException("The continuation token is not one this list gave.");
+        }
+
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"Method eq {method.ToString()} and Status eq {status.ToString()}");
         await foreach (var page in table.QueryAsync<RefundEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
@@ -143,6 +148,23 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
         }
 
         return new RefundPage([], null);
+    }
+
+    /// <summary>
+    /// The table service's continuation is "&lt;base64 next partition key&gt; &lt;base64 next row key&gt;".
+    /// Anything else would be sent on as a key and answer a page as if it were one: refused instead.
+    /// </summary>
+    private static bool IsTableToken(string token)
+    {
+        var parts = token.Split(' ');
+        return parts.Length is 1 or 2 && parts[0].Length > 0 && parts.All(IsBase64Text);
+
+        static bool IsBase64Text(string part)
+        {
+            var bytes = new byte[part.Length];
+            return Convert.TryFromBase64String(part, bytes, out var written)
+                && !System.Text.Encoding.UTF8.GetString(bytes, 0, written).Any(char.IsControl);
+        }
     }
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>

@@ -41,15 +41,7 @@ public sealed class RefundStarter(
         var now = clock.GetUtcNow();
         var (plan, changed) = await ledger.UpdatePlanAsync(
             session.SessionId,
-            current => current switch
-            {
-                { IsWhole: true } => null,
-                { Shops.Count: > 0 } or { ExcessSettledAt: not null } => null,
-                _ => (current ?? new RefundPlan { SessionId = session.SessionId }) with
-                {
-                    WholeReason = reason, WholeNote = note, WholeSource = source, WholeRequestedAt = now,
-                },
-            },
+            current => RefundPlanRules.WithWhole(current, session.SessionId, reason, note, source, now),
             cancellationToken).ConfigureAwait(false);
         if (plan?.IsWhole != true)
         {
