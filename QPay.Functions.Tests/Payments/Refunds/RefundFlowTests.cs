@@ -246,6 +246,21 @@ public sealed class RefundFlowTests(HarnessFixture fixture) : IClassFixture<Harn
         Assert.Equal(SessionStatus.Processed, (await Session(sessionId)).Status);
     }
 
+    [Fact]
+    public async Task Neither_the_operators_note_nor_the_transfer_reference_reaches_a_log()
+    {
+        var (sessionId, _, _, _) = await PaidSessionAsync("P2P");
+        var note = "note-" + Guid.NewGuid().ToString("N");
+        var reference = "ref-" + Guid.NewGuid().ToString("N");
+
+        var answer = await Harness.RefundAsync(sessionId, note: note);
+        await Harness.SettleAsync(Line(answer).GetProperty("refundId").GetString()!, reference);
+
+        Assert.Equal(SessionStatus.Refunded, (await Session(sessionId)).Status);
+        Assert.DoesNotContain(Harness.Logs.GetSnapshot(), r => r.Message.Contains(note) || r.Message.Contains(reference)
+            || (r.Exception?.ToString().Contains(note) ?? false) || (r.Exception?.ToString().Contains(reference) ?? false));
+    }
+
     /// <summary>Pages through the list of manual refunds still to make (the table is shared by every test).</summary>
     private async Task<JsonElement?> FindPendingAsync(string refundId)
     {
