@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
@@ -82,6 +83,18 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         });
         await DemoCatalog.EnsureLoadedAsync(app.Services);
         return new PaymentsHarness(qpay, app, collector, orderQueue);
+    }
+
+    /// <summary>A harness on a fake clock that recovers without waiting (<see cref="ImmediateRecovery"/>).</summary>
+    public static async Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartWithFakeClockAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var harness = await StartAsync(settings: settings, services: s =>
+        {
+            ImmediateRecovery(s);
+            s.AddSingleton<TimeProvider>(clock);
+        });
+        return (harness, clock);
     }
 
     /// <summary>Recovery without waiting: every reconciler check due at once, no backoff, claims stuck at once.</summary>

@@ -15,16 +15,8 @@ namespace QPay.Functions.Tests.Payments;
 /// <summary>Expiry, late payments after it, and the reconciler's end-of-life cases, on a fake clock.</summary>
 public sealed class ExpiryTests
 {
-    private static async Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
-    {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var harness = await PaymentsHarness.StartAsync(settings: settings, services: s =>
-        {
-            PaymentsHarness.ImmediateRecovery(s);
-            s.AddSingleton<TimeProvider>(clock);
-        });
-        return (harness, clock);
-    }
+    private static Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null) =>
+        PaymentsHarness.StartWithFakeClockAsync(settings);
 
     [Fact]
     public async Task The_internal_seed_takes_the_seed_systems_ttl_sec_for_that_session_within_bounds()

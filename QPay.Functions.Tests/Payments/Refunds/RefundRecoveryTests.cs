@@ -18,16 +18,8 @@ namespace QPay.Functions.Tests.Payments.Refunds;
 /// <summary>The automatic refunds and a refund's way through QPay failures, on a fake clock.</summary>
 public sealed class RefundRecoveryTests
 {
-    private static async Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
-    {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var harness = await PaymentsHarness.StartAsync(settings: settings, services: s =>
-        {
-            PaymentsHarness.ImmediateRecovery(s);
-            s.AddSingleton<TimeProvider>(clock);
-        });
-        return (harness, clock);
-    }
+    private static Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartAsync(IReadOnlyDictionary<string, string?>? settings = null) =>
+        PaymentsHarness.StartWithFakeClockAsync(settings);
 
     private static async Task<PaymentSession> Session(PaymentsHarness harness, string sessionId) =>
         (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!;
