@@ -112,6 +112,23 @@ param latePaymentPolicy string = 'fulfil'
 @description('Log every webhook pipeline step (INTERNAL_WEBHOOK_DEBUG).')
 param internalWebhookDebug bool = false
 
+// ---------------------------------------------------------------- e-receipts (ebarimt 3.0, through QPay)
+@description('Issue an e-receipt for every verified payment (QPAY_EBARIMT_ENABLED).')
+param ebarimtEnabled bool = false
+
+@allowed([
+  'CITIZEN'
+  'COMPANY'
+])
+@description('Who a receipt is for when the checkout names nobody (QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE).')
+param ebarimtDefaultReceiverType string = 'CITIZEN'
+
+@description('The merchant\'s district code, 4 digits; empty for QPay\'s default (QPAY_EBARIMT_DISTRICT_CODE).')
+param ebarimtDistrictCode string = ''
+
+@description('The goods\' classification code, 7 digits; empty for QPay\'s default (QPAY_EBARIMT_CLASSIFICATION_CODE).')
+param ebarimtClassificationCode string = ''
+
 // ---------------------------------------------------------------- user JWTs
 @secure()
 @description('HS256 key of user JWTs (at least 32 bytes); Key Vault AUTH-JWT-SECRET. Leave empty when authJwtAuthority is set.')
@@ -167,12 +184,15 @@ var tableNames = [
   'Coupons'
   'Refunds'
   'IdempotencyKeys'
+  'EbarimtReceipts'
 ]
 var queueNames = [
   'qpay-order-creation'
   'qpay-order-creation-poison'
   'qpay-refunds'
   'qpay-refunds-poison'
+  'qpay-ebarimt'
+  'qpay-ebarimt-poison'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -300,6 +320,10 @@ module functionApp 'modules/functionapp.bicep' = {
       paymentSessionExpirySec: paymentSessionExpirySec
       latePaymentPolicy: latePaymentPolicy
       internalWebhookDebug: internalWebhookDebug
+      ebarimtEnabled: ebarimtEnabled
+      ebarimtDefaultReceiverType: ebarimtDefaultReceiverType
+      ebarimtDistrictCode: ebarimtDistrictCode
+      ebarimtClassificationCode: ebarimtClassificationCode
       authJwtAuthority: authJwtAuthority
       authJwtAudience: authJwtAudience
       authJwtIssuer: authJwtIssuer

@@ -46,6 +46,12 @@ param paymentSessionExpirySec = int(readEnvironmentVariable('PAYMENT_SESSION_EXP
 param latePaymentPolicy = readEnvironmentVariable('LATE_PAYMENT_POLICY', 'fulfil')
 param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBUG', 'false'))
 
+// ---------------------------------------------------------------- e-receipts
+param ebarimtEnabled = bool(readEnvironmentVariable('QPAY_EBARIMT_ENABLED', 'false'))
+param ebarimtDefaultReceiverType = readEnvironmentVariable('QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE', 'CITIZEN')
+param ebarimtDistrictCode = readEnvironmentVariable('QPAY_EBARIMT_DISTRICT_CODE', '')
+param ebarimtClassificationCode = readEnvironmentVariable('QPAY_EBARIMT_CLASSIFICATION_CODE', '')
+
 // ---------------------------------------------------------------- user JWTs: an OIDC authority (production) or an HS256 secret
 param authJwtAuthority = readEnvironmentVariable('AUTH_JWT_AUTHORITY', '')
 param authJwtAudience = readEnvironmentVariable('AUTH_JWT_AUDIENCE', 'qpay-backend')

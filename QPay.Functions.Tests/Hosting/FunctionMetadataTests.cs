@@ -30,7 +30,11 @@ public sealed class FunctionMetadataTests
         { "RefundSession", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/refund" },
         { "SettleRefund", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/refunds/{refundId}/settle" },
         { "ListRefunds", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/refunds" },
+        { "GetEbarimt", "httpTrigger", "Anonymous", "get", "payments/qpay/ebarimt" },
+        { "InternalGetEbarimt", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/ebarimt" },
+        { "RetryEbarimt", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ebarimt/retry" },
         { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
+        { "IssueReceipt", "queueTrigger", null, null, "qpay-ebarimt" },
         { "ProcessRefund", "queueTrigger", null, null, "qpay-refunds" },
         { "ReconcilePayments", "timerTrigger", null, null, "0 */5 * * * *" },
     };

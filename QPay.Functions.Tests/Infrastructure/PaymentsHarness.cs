@@ -13,6 +13,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Storage;
@@ -36,6 +37,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         Logs = logs;
         OrderQueueName = orderQueue;
         RefundQueueName = "test-refunds-" + orderQueue["test-orders-".Length..];
+        ReceiptQueueName = "test-ebarimt-" + orderQueue["test-orders-".Length..];
         _sandboxHttp = new HttpClient { BaseAddress = sandbox.BaseUrl };
     }
 
@@ -50,6 +52,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public string OrderQueueName { get; }
 
     public string RefundQueueName { get; }
+
+    public string ReceiptQueueName { get; }
 
     public static async Task<PaymentsHarness> StartAsync(
         Action<SandboxOptions>? sandbox = null,
@@ -79,6 +83,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
                 o.RefundQueue = "test-refunds-" + orderQueue["test-orders-".Length..];
                 o.PendingIndexPartition = "test-pending-" + orderQueue;
             });
+            s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);
         });
         await DemoCatalog.EnsureLoadedAsync(app.Services);
@@ -262,6 +267,37 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return processed;
     }
 
+    public QueueClient ReceiptQueue() =>
+        new(LocalStack.StorageConnectionString, ReceiptQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient ReceiptPoisonQueue() =>
+        new(LocalStack.StorageConnectionString, ReceiptQueueName + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    /// <summary>Feeds the visible messages of this harness's e-receipt queue to the queue function, round after round; answers how many.</summary>
+    public async Task<int> ProcessReceiptQueueAsync(int maxRounds = 1)
+    {
+        var queue = ReceiptQueue();
+        await queue.CreateIfNotExistsAsync();
+        var processed = 0;
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
+            if (messages.Length == 0)
+            {
+                break;
+            }
+
+            foreach (var message in messages)
+            {
+                await Function<ReceiptQueueFunction>().IssueReceipt(message, CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                processed++;
+            }
+        }
+
+        return processed;
+    }
+
     /// <summary>POST the internal refund route with an Idempotency-Key (a new one unless given).</summary>
     public Task<Answer> RefundAsync(string sessionId, string? shopId = null, string reason = "CUSTOMER_REQUEST", string? key = null, string? note = null) =>
         InvokeAsync(
@@ -298,6 +334,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         await Sandbox.DisposeAsync();
         await OrderQueue().DeleteIfExistsAsync();
         await RefundQueue().DeleteIfExistsAsync();
+        await ReceiptQueue().DeleteIfExistsAsync();
+        await ReceiptPoisonQueue().DeleteIfExistsAsync();
     }
 }
 

@@ -4,7 +4,9 @@ using Microsoft.Azure.Functions.Worker;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments;
 using QPay.Functions.Payments.Pricing;
+using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.RateLimiting;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Security;
 
@@ -17,7 +19,8 @@ namespace QPay.Functions.Functions;
 public sealed class SeedSessionFunctions(
     SeedSessionService sessions,
     IUserAuthenticator authenticator,
-    IUserRateLimiter rateLimiter)
+    IUserRateLimiter rateLimiter,
+    IOptions<EbarimtOptions> ebarimt)
 {
     [Function(nameof(SeedSession))]
     public async Task<IActionResult> SeedSession(
@@ -78,6 +81,12 @@ public sealed class SeedSessionFunctions(
             return ApiError.BadRequest(fieldPrefix + problem.Message, fieldPrefix + problem.Field);
         }
 
+        var (receiver, receiverProblem) = EbarimtReceivers.Validate(body.Ebarimt, ebarimt.Value, fieldPrefix ?? string.Empty);
+        if (receiverProblem is not null)
+        {
+            return ApiError.BadRequest(receiverProblem.Message, receiverProblem.Field);
+        }
+
         // Every session costs a QPay invoice (and later a few checks): QPay blocks abusive merchants.
         var decision = await rateLimiter.AcquireAsync(UserRateLimit.Seed, userId, cancellationToken);
         if (!decision.Allowed)
@@ -85,7 +94,7 @@ public sealed class SeedSessionFunctions(
             return ApiError.TooManyRequests(request, decision, "new payment sessions");
         }
 
-        var result = await sessions.CreateAsync(userId, checkout!, origin, life, cancellationToken);
+        var result = await sessions.CreateAsync(userId, checkout!, origin, life, receiver, cancellationToken);
         if (result.Refused is { } refused)
         {
             return PricingRejection.Result(refused, fieldPrefix);

@@ -61,12 +61,13 @@ public sealed class StatusFunctions(PaymentStatusService statuses, IUserRateLimi
         var status = Identifiers.IsValid(sessionId) ? await statuses.GetAsync(sessionId, userId, cancellationToken) : null;
         return status is null
             ? ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", "No payment session with this sessionId for this user.", "sessionId")
-            : new OkObjectResult(new StatusResponse(true, status.Status, status.InvoiceId, status.OrderIds, status.PaidAmount, status.ExpectedAmount, status.ExpiresAt, status.CancelledAt, status.Refund));
+            : new OkObjectResult(new StatusResponse(true, status.Status, status.InvoiceId, status.OrderIds, status.PaidAmount, status.ExpectedAmount, status.ExpiresAt, status.CancelledAt, status.Refund, ReceiptView.From(status.Receipts)));
     }
 
     public sealed record StatusResponse(
         bool Ok, string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount,
         DateTimeOffset ExpiresAt,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CancelledAt,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SessionRefund? Refund);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SessionRefund? Refund,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ReceiptView? Ebarimt);
 }

@@ -6,6 +6,7 @@ using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Pricing;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
@@ -47,6 +48,13 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<InvoiceClaimer>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<SessionCanceller>();
+
+        services.AddOptions<EbarimtOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EbarimtOptions>, EbarimtOptionsValidator>();
+        services.AddSingleton<IReceiptStore, ReceiptTable>();
+        services.AddSingleton<IReceiptQueue, StorageReceiptQueue>();
+        services.AddSingleton<ReceiptService>();
+        services.AddSingleton<ReceiptIssuer>();
 
         services.AddSingleton<IRefundLedger, RefundTable>();
         services.AddSingleton<IRefundQueue, StorageRefundQueue>();

@@ -23,6 +23,15 @@ public interface IQPayClient
     /// <param name="note">Shown to QPay with the refund; may be null.</param>
     Task RefundPaymentAsync(string paymentId, string? note, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Issues the e-receipt of a paid payment (<c>POST /v2/ebarimt_v3/create</c>). Not retried
+    /// automatically; QPay keeps one receipt per payment, so the receipt queue may ask again.
+    /// </summary>
+    Task<EbarimtReceipt> CreateEbarimtAsync(CreateEbarimtRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a payment's e-receipt (<c>DELETE /v2/ebarimt_v3/{payment_id}</c>); none to cancel is 422 <c>BARIMT_NOT_FOUND</c>.</summary>
+    Task CancelEbarimtAsync(string paymentId, CancellationToken cancellationToken);
+
     /// <summary>Every payment of an invoice (all pages of <c>/v2/payment/check</c>).</summary>
     Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken);
 }

@@ -43,6 +43,9 @@ public sealed class QPayApiException : Exception
     /// <summary>QPay's answer to the refund of a bank-app payment: it cannot be reversed by API, only by a transfer.</summary>
     public bool IsPaymentSettled => ErrorCode is "PAYMENT_SETTLED";
 
+    /// <summary>QPay has no e-receipt for the payment (cancelled already, or never issued).</summary>
+    public bool IsReceiptGone => ErrorCode is "BARIMT_NOT_FOUND";
+
     private static string Describe(string endpoint, HttpStatusCode? status, string? code, string? field, string? message, Exception? inner)
     {
         var what = status is { } s ? $"HTTP {(int)s}" : $"no answer ({inner?.GetType().Name ?? "unknown"})";

@@ -67,6 +67,35 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
         using var response = await QPayRequests.SendCheckedAsync(http, message, logger, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<EbarimtReceipt> CreateEbarimtAsync(CreateEbarimtRequest request, CancellationToken cancellationToken)
+    {
+        // Not retryable here: the receipt queue owns retries (QPay answers the one receipt a payment has).
+        using var message = QPayRequests.Create(HttpMethod.Post, "ebarimt_v3/create", "ebarimt.create", retryable: false)
+            .WithJson(
+                new EbarimtCreateWire
+                {
+                    PaymentId = request.PaymentId,
+                    ReceiverType = request.ReceiverType,
+                    Receiver = request.Receiver,
+                    DistrictCode = request.DistrictCode,
+                    ClassificationCode = request.ClassificationCode,
+                },
+                QPayJsonContext.Default.EbarimtCreateWire);
+        var receipt = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.EbarimtWire, logger, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(receipt.Id))
+        {
+            throw new QPayApiException("ebarimt.create", System.Net.HttpStatusCode.OK, "MALFORMED_BODY", null, "QPay's e-receipt answer lacks id");
+        }
+
+        return new EbarimtReceipt(receipt.Id, receipt.ReceiptId, receipt.BarimtStatus, receipt.QrData, receipt.Lottery, receipt.Amount, receipt.VatAmount, receipt.CityTaxAmount);
+    }
+
+    public async Task CancelEbarimtAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        using var message = QPayRequests.Create(HttpMethod.Delete, $"ebarimt_v3/{Uri.EscapeDataString(paymentId)}", "ebarimt.cancel", retryable: false);
+        using var response = await QPayRequests.SendCheckedAsync(http, message, logger, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken)
     {
         var rows = new List<PaymentRow>();

@@ -84,3 +84,13 @@ public sealed record PaymentRow(
         (string.IsNullOrEmpty(ObjectType) && string.IsNullOrEmpty(ObjectId))
         || (string.Equals(ObjectType, "INVOICE", StringComparison.OrdinalIgnoreCase) && string.Equals(ObjectId, invoiceId, StringComparison.Ordinal));
 }
+
+/// <summary>An e-receipt to issue: the payment, who receives it, and the merchant's codes (null: QPay's defaults).</summary>
+public sealed record CreateEbarimtRequest(string PaymentId, string ReceiverType, string? Receiver, string? DistrictCode, string? ClassificationCode);
+
+/// <summary>An issued e-receipt, as QPay answers it (amounts MNT).</summary>
+/// <param name="Id">QPay's id of the receipt.</param>
+/// <param name="ReceiptId">The tax authority's receipt number (<c>ebarimt_receipt_id</c>), when QPay sends one.</param>
+/// <param name="Status">QPay's <c>barimt_status</c>, e.g. REGISTERED.</param>
+public sealed record EbarimtReceipt(
+    string Id, string? ReceiptId, string? Status, string? QrData, string? Lottery, decimal? Amount, decimal? VatAmount, decimal? CityTaxAmount);

@@ -10,8 +10,11 @@ public static class StorageNames
     public const string CouponsTable = "Coupons";
     public const string RefundsTable = "Refunds";
     public const string IdempotencyKeysTable = "IdempotencyKeys";
+    public const string EbarimtReceiptsTable = "EbarimtReceipts";
     public const string OrderCreationQueue = "qpay-order-creation";
     public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
     public const string RefundQueue = "qpay-refunds";
     public const string RefundPoisonQueue = RefundQueue + "-poison";
+    public const string EbarimtQueue = "qpay-ebarimt";
+    public const string EbarimtPoisonQueue = EbarimtQueue + "-poison";
 }

@@ -71,6 +71,14 @@ param settings {
   latePaymentPolicy: string
   @description('INTERNAL_WEBHOOK_DEBUG')
   internalWebhookDebug: bool
+  @description('QPAY_EBARIMT_ENABLED')
+  ebarimtEnabled: bool
+  @description('QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE')
+  ebarimtDefaultReceiverType: string
+  @description('QPAY_EBARIMT_DISTRICT_CODE (empty: QPay\'s default)')
+  ebarimtDistrictCode: string
+  @description('QPAY_EBARIMT_CLASSIFICATION_CODE (empty: QPay\'s default)')
+  ebarimtClassificationCode: string
   @description('AUTH_JWT_AUTHORITY (empty with an HS256 secret in Key Vault)')
   authJwtAuthority: string
   @description('AUTH_JWT_AUDIENCE')
@@ -190,6 +198,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PAYMENT_SESSION_EXPIRY_SEC: string(settings.paymentSessionExpirySec)
     LATE_PAYMENT_POLICY: settings.latePaymentPolicy
     INTERNAL_WEBHOOK_DEBUG: string(settings.internalWebhookDebug)
+    QPAY_EBARIMT_ENABLED: string(settings.ebarimtEnabled)
+    QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE: settings.ebarimtDefaultReceiverType
+    QPAY_EBARIMT_DISTRICT_CODE: settings.ebarimtDistrictCode
+    QPAY_EBARIMT_CLASSIFICATION_CODE: settings.ebarimtClassificationCode
     AUTH_JWT_AUTHORITY: settings.authJwtAuthority
     AUTH_JWT_AUDIENCE: settings.authJwtAudience
     AUTH_JWT_ISSUER: settings.authJwtIssuer

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 
@@ -20,6 +21,7 @@ public sealed class OrderCreationService(
     IPendingSessionIndex pending,
     ICouponStore coupons,
     IRefundLedger refunds,
+    ReceiptService receipts,
     TimeProvider clock,
     ILogger<OrderCreationService> logger)
 {
@@ -72,6 +74,8 @@ public sealed class OrderCreationService(
 
         var orderIds = split.Select(o => o.OrderId).ToList();
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
+        // One e-receipt per counted payment, asked before the orders count as created so that a retry asks again (once: rows per payment).
+        await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
         await FinishSessionAsync(session, orderIds, claim, cancellationToken).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();

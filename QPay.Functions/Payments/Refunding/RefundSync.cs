@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 
@@ -11,7 +12,7 @@ namespace QPay.Functions.Payments.Refunding;
 /// marks of its orders (never deleted). Idempotent: it writes what the ledger says, so running it
 /// again after any failure repairs what the last run left.
 /// </summary>
-public sealed class RefundSync(ISessionStore sessions, ISessionCache cache, IOrderStore orders, ILogger<RefundSync> logger)
+public sealed class RefundSync(ISessionStore sessions, ISessionCache cache, IOrderStore orders, ReceiptService receipts, ILogger<RefundSync> logger)
 {
     public async Task<PaymentSession> ApplyAsync(PaymentSession session, RefundPlan? plan, IReadOnlyList<RefundRecord> records, CancellationToken cancellationToken)
     {
@@ -32,6 +33,13 @@ public sealed class RefundSync(ISessionStore sessions, ISessionCache cache, IOrd
         }
 
         await MarkOrdersAsync(updated, plan, records, done, cancellationToken).ConfigureAwait(false);
+
+        // A payment given back whole takes its e-receipt with it (a share or an excess leaves the receipt as it is).
+        foreach (var payment in records.Where(r => r is { Kind: RefundKind.Payment, Status: RefundStatus.Refunded, PaymentId: not null }))
+        {
+            await receipts.CancelAsync(session.SessionId, payment.PaymentId!, cancellationToken).ConfigureAwait(false);
+        }
+
         return updated;
     }
 

@@ -14,6 +14,9 @@ public sealed class SeedSessionRequest
     [JsonPropertyName("totalAmount")] public decimal? TotalAmount { get; set; }
     [JsonPropertyName("shippingAddressId")] public string? ShippingAddressId { get; set; }
     [JsonPropertyName("coupon")] public CouponInput? Coupon { get; set; }
+
+    /// <summary>Who the e-receipt is for; the settings' default when absent.</summary>
+    [JsonPropertyName("ebarimt")] public Receipts.EbarimtInput? Ebarimt { get; set; }
 }
 
 /// <summary>The internal route wraps the same fields, plus the user id, in <c>sessionData</c>.</summary>
@@ -33,6 +36,7 @@ public sealed class InternalSessionData
     [JsonPropertyName("totalAmount")] public decimal? TotalAmount { get; set; }
     [JsonPropertyName("shippingAddressId")] public string? ShippingAddressId { get; set; }
     [JsonPropertyName("coupon")] public CouponInput? Coupon { get; set; }
+    [JsonPropertyName("ebarimt")] public Receipts.EbarimtInput? Ebarimt { get; set; }
 
     public SeedSessionRequest ToRequest() => new()
     {
@@ -41,6 +45,7 @@ public sealed class InternalSessionData
         TotalAmount = TotalAmount,
         ShippingAddressId = ShippingAddressId,
         Coupon = Coupon,
+        Ebarimt = Ebarimt,
     };
 }
 

@@ -38,7 +38,8 @@ public sealed class SeedSessionService(
 
     /// <param name="request">A well-formed cart (<see cref="CheckoutValidator"/>) with the buyer's prices.</param>
     /// <param name="life">How long the session waits for its payment; PAYMENT_SESSION_EXPIRY_SEC when null.</param>
-    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout request, string origin, TimeSpan? life, CancellationToken cancellationToken)
+    /// <param name="receiver">Who the e-receipts are for; null: the settings' default.</param>
+    public async Task<SeedSessionResult> CreateAsync(string userId, Checkout request, string origin, TimeSpan? life, EbarimtReceiver? receiver, CancellationToken cancellationToken)
     {
         var pricing = await pricer.PriceAsync(userId, request, cancellationToken).ConfigureAwait(false);
         if (pricing.Problem is { } refused)
@@ -59,6 +60,7 @@ public sealed class SeedSessionService(
             TotalUsd = checkout.TotalUsd,
             Coupon = checkout.Coupon,
             ShippingAddressId = checkout.ShippingAddressId,
+            Receiver = receiver,
             ExpectedMnt = MntAmount.FromUsd(checkout.TotalUsd, settings.UsdToMntRate),
             UsdToMntRate = settings.UsdToMntRate,
             Status = SessionStatus.Pending,

@@ -79,6 +79,12 @@ public sealed record PaymentSession
     /// <summary>The session's refunds (whole, a seller's share, an overpayment's excess), when it has any.</summary>
     public SessionRefund? Refund { get; init; }
 
+    /// <summary>Who the e-receipts are for (personal data: never logged or shown to others); null: the settings' default.</summary>
+    public EbarimtReceiver? Receiver { get; init; }
+
+    /// <summary>The e-receipts of the session's payments, once its orders exist.</summary>
+    public SessionReceipts? Receipts { get; init; }
+
     /// <summary><c>public</c> (a user's JWT) or <c>internal</c> (another service).</summary>
     public required string Origin { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }

@@ -37,6 +37,8 @@ internal sealed class SessionEntity : ITableEntity
     public DateTimeOffset? ExpiredAt { get; set; }
     public DateTimeOffset? LatePaymentAt { get; set; }
     public string? RefundJson { get; set; }
+    public string? ReceiverJson { get; set; }
+    public string? ReceiptsJson { get; set; }
     public string Origin { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -64,6 +66,8 @@ internal sealed class SessionEntity : ITableEntity
         ExpiredAt = session.ExpiredAt,
         LatePaymentAt = session.LatePaymentAt,
         RefundJson = session.Refund is null ? null : JsonSerializer.Serialize(session.Refund, SessionJsonContext.Default.SessionRefund),
+        ReceiverJson = session.Receiver is null ? null : JsonSerializer.Serialize(session.Receiver, SessionJsonContext.Default.EbarimtReceiver),
+        ReceiptsJson = session.Receipts is null ? null : JsonSerializer.Serialize(session.Receipts, SessionJsonContext.Default.SessionReceipts),
         Origin = session.Origin,
         CreatedAt = session.CreatedAt,
         UpdatedAt = session.UpdatedAt,
@@ -93,6 +97,8 @@ internal sealed class SessionEntity : ITableEntity
         ExpiredAt = ExpiredAt,
         LatePaymentAt = LatePaymentAt,
         Refund = RefundJson is null ? null : JsonSerializer.Deserialize(RefundJson, SessionJsonContext.Default.SessionRefund),
+        Receiver = ReceiverJson is null ? null : JsonSerializer.Deserialize(ReceiverJson, SessionJsonContext.Default.EbarimtReceiver),
+        Receipts = ReceiptsJson is null ? null : JsonSerializer.Deserialize(ReceiptsJson, SessionJsonContext.Default.SessionReceipts),
         Origin = Origin,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,

@@ -10,4 +10,6 @@ namespace QPay.Functions.Payments.Sessions;
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(Coupon))]
 [JsonSerializable(typeof(SessionRefund))]
+[JsonSerializable(typeof(EbarimtReceiver))]
+[JsonSerializable(typeof(SessionReceipts))]
 internal sealed partial class SessionJsonContext : JsonSerializerContext;

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Receipts;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Functions;
+
+/// <summary>
+/// Issues or cancels one payment's e-receipt. QPay's failures are retried by the issuer itself (a
+/// delayed message, then the poison queue); a storage failure throws, so the queue retries it and
+/// the runtime poisons it after maxDequeueCount attempts.
+/// </summary>
+public sealed class ReceiptQueueFunction(ReceiptIssuer issuer, ILogger<ReceiptQueueFunction> logger)
+{
+    [Function(nameof(IssueReceipt))]
+    public async Task IssueReceipt(
+        [QueueTrigger(StorageNames.EbarimtQueue, Connection = "AzureWebJobsStorage")] QueueMessage message,
+        CancellationToken cancellationToken)
+    {
+        var receipt = Parse(message);
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["SessionId"] = receipt.SessionId,
+            ["PaymentId"] = receipt.PaymentId,
+            ["DequeueCount"] = message.DequeueCount,
+        });
+        await issuer.ProcessAsync(receipt);
+    }
+
+    private static ReceiptMessage Parse(QueueMessage message)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize(message.Body.ToString(), ReceiptQueueJson.Default.ReceiptMessage) is { SessionId.Length: > 0, PaymentId.Length: > 0 } parsed)
+            {
+                return parsed;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new InvalidOperationException($"queue message {message.MessageId} is not {{sessionId, paymentId}}");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Receipts;
+
+/// <summary>Asks for a payment's e-receipt to be issued, or cancelled (its payment was refunded).</summary>
+/// <param name="Attempt">1 for the first try; a retry after a QPay failure carries the next number.</param>
+public sealed record ReceiptMessage(
+    [property: JsonPropertyName("sessionId")] string SessionId,
+    [property: JsonPropertyName("paymentId")] string PaymentId,
+    [property: JsonPropertyName("cancel")] bool Cancel = false,
+    [property: JsonPropertyName("attempt")] int Attempt = 1);
+
+/// <summary>The <c>qpay-ebarimt</c> queue and its poison queue.</summary>
+public interface IReceiptQueue
+{
+    Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Puts a message that used up its attempts on <c>qpay-ebarimt-poison</c>, where an operator finds it.</summary>
+    Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken);
+}
+
+internal sealed class StorageReceiptQueue(StorageClients storage, IOptions<EbarimtOptions> options) : IReceiptQueue
+{
+    public async Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var queue = await storage.GetQueueAsync(options.Value.Queue, cancellationToken).ConfigureAwait(false);
+        await queue.SendMessageAsync(Serialize(message), delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken)
+    {
+        var queue = await storage.GetQueueAsync(options.Value.Queue + "-poison", cancellationToken).ConfigureAwait(false);
+        await queue.SendMessageAsync(Serialize(message), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Serialize(ReceiptMessage message) => JsonSerializer.Serialize(message, ReceiptQueueJson.Default.ReceiptMessage);
+}
+
+[JsonSerializable(typeof(ReceiptMessage))]
+internal sealed partial class ReceiptQueueJson : JsonSerializerContext;
