@@ -21,6 +21,23 @@ public sealed class SandboxOptions
     /// <summary>Answer a missing or bad bearer with production's <c>NO_CREDENTIALS</c> instead of the sandbox's <c>NO_CREDENDIALS</c>.</summary>
     public bool UseNoCredentialsSpelling { get; set; }
 
+    private volatile bool _ebarimtRegistered = true;
+
+    /// <summary>
+    /// Whether the merchant is registered for Ebarimt (e-receipts). On by default. When off,
+    /// <c>POST /v2/ebarimt_v3/create</c> answers 400 <c>{"error":"EBARIMT_NOT_REGISTERED","message":"EBARIMT_NOT_REGISTERED"}</c>
+    /// for every body that passes validation (a malformed or invalid body still gets its own 400 first) and creates
+    /// nothing; <c>DELETE /v2/ebarimt_v3/{payment_id}</c> is not affected. Settable at start
+    /// (<c>--Sandbox:EbarimtRegistered=false</c> when standalone), while running through this property or the control API
+    /// <c>POST /sandbox/ebarimt {"registered": false}</c> (<c>GET /sandbox/ebarimt</c> shows it);
+    /// <c>POST /sandbox/reset</c> puts back the value the sandbox started with.
+    /// </summary>
+    public bool EbarimtRegistered
+    {
+        get => _ebarimtRegistered;
+        set => _ebarimtRegistered = value;
+    }
+
     public string ClientId { get; set; } = "TEST_MERCHANT";
 
     public string ClientSecret { get; set; } = "123456";

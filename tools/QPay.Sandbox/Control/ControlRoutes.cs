@@ -32,6 +32,9 @@ internal static class ControlRoutes
             return ControlResults.Ok(new { cleared = true });
         });
 
+        sandbox.MapGet("/ebarimt", EbarimtRegistrationEndpoint.Get);
+        sandbox.MapPost("/ebarimt", EbarimtRegistrationEndpoint.SetAsync);
+
         sandbox.MapPost("/tokens/expire", (TokenIssuer tokens) => ControlResults.Ok(new { revoked = tokens.RevokeAll() }));
 
         sandbox.MapGet("/stats", (CallStats stats) => ControlResults.Ok(stats.Snapshot()));

@@ -4,8 +4,11 @@ using QPay.Sandbox.Stats;
 
 namespace QPay.Sandbox.Control;
 
-/// <summary>Clears invoices, payments, e-receipts, tokens, faults and stats.</summary>
-internal sealed class SandboxResetter(SandboxState state, TokenIssuer tokens, FaultInjector faults, CallStats stats)
+/// <summary>The settings a reset puts back: those the control API can change, as they were when the sandbox started.</summary>
+internal sealed record SandboxStartSettings(bool EbarimtRegistered);
+
+/// <summary>Clears invoices, payments, e-receipts, tokens, faults and stats, and puts back the Ebarimt registration the sandbox started with.</summary>
+internal sealed class SandboxResetter(SandboxState state, TokenIssuer tokens, FaultInjector faults, CallStats stats, SandboxOptions options, SandboxStartSettings start)
 {
     public void Reset()
     {
@@ -13,5 +16,6 @@ internal sealed class SandboxResetter(SandboxState state, TokenIssuer tokens, Fa
         tokens.RevokeAll();
         faults.Clear();
         stats.Clear();
+        options.EbarimtRegistered = start.EbarimtRegistered;
     }
 }

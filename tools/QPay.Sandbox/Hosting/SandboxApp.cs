@@ -47,7 +47,8 @@ internal static class SandboxApp
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddSingleton<CallStats>();
         builder.Services.AddSingleton<CallbackSender>();
-        builder.Services.AddSingleton<SandboxResetter>();
+        var ebarimtRegisteredAtStart = options.EbarimtRegistered;
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<SandboxResetter>(services, new SandboxStartSettings(ebarimtRegisteredAtStart)));
 
         var app = builder.Build();
         if (options.LogRequests)

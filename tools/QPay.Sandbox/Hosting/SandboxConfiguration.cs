@@ -28,6 +28,7 @@ internal static class SandboxConfiguration
         options.DefaultCallbackDuplicates = Int(section, "DefaultCallbackDuplicates") ?? options.DefaultCallbackDuplicates;
         options.RejectDuplicateSenderInvoiceNo = Bool(section, "RejectDuplicateSenderInvoiceNo") ?? false;
         options.UseNoCredentialsSpelling = Bool(section, "UseNoCredentialsSpelling") ?? false;
+        options.EbarimtRegistered = Bool(section, "EbarimtRegistered") ?? true;
         options.ClientId = section["ClientId"] ?? options.ClientId;
         options.ClientSecret = section["ClientSecret"] ?? options.ClientSecret;
         options.InvoiceCode = section["InvoiceCode"] ?? options.InvoiceCode;

@@ -23,6 +23,12 @@ internal sealed record EbarimtReceipt
 
     public required decimal Amount { get; init; }
 
+    /// <summary>The VAT inside <see cref="Amount"/> (<c>vat_amount</c>), see <c>EbarimtTax</c>.</summary>
+    public required decimal VatAmount { get; init; }
+
+    /// <summary><c>city_tax_amount</c>.</summary>
+    public required decimal CityTaxAmount { get; init; }
+
     public required string QrData { get; init; }
 
     public required string Lottery { get; init; }

@@ -5,7 +5,12 @@ using QPay.Sandbox.State;
 
 namespace QPay.Sandbox.Api.Ebarimt;
 
-/// <summary><c>POST /v2/ebarimt_v3/create</c> and <c>DELETE /v2/ebarimt_v3/{payment_id}</c>: an e-receipt per paid payment.</summary>
+/// <summary>
+/// <c>POST /v2/ebarimt_v3/create</c> and <c>DELETE /v2/ebarimt_v3/{payment_id}</c>: at most one e-receipt per paid payment.
+/// Create checks, in order: a JSON body (400 OBJECT_DATA_ERROR), the fields (nested 400), the merchant's registration
+/// (<see cref="SandboxOptions.EbarimtRegistered"/>, 400 EBARIMT_NOT_REGISTERED), the payment (422 PAYMENT_NOTFOUND) and
+/// that it is still PAID (400 PAYMENT_NOT_PAID); a repeat answers the receipt already kept. Amounts follow <see cref="EbarimtTax"/>.
+/// </summary>
 internal static class EbarimtEndpoints
 {
     private const string DefaultDistrictCode = "3505";
@@ -60,6 +65,11 @@ internal static class EbarimtEndpoints
             return QPayErrors.Validation(errors);
         }
 
+        if (!options.EbarimtRegistered)
+        {
+            return QPayErrors.Error(StatusCodes.Status400BadRequest, "EBARIMT_NOT_REGISTERED");
+        }
+
         if (state.FindPayment(paymentId!) is not { } payment)
         {
             return QPayErrors.PaymentNotFound();
@@ -83,6 +93,8 @@ internal static class EbarimtEndpoints
             ClassificationCode = classificationCode,
             MerchantBranchCode = invoice?.SenderBranchCode ?? "",
             Amount = payment.Amount,
+            VatAmount = EbarimtTax.Vat(payment.Amount),
+            CityTaxAmount = EbarimtTax.CityTax,
             QrData = Ids.Digits(20),
             Lottery = $"{(char)('A' + Random.Shared.Next(26))}{(char)('A' + Random.Shared.Next(26))} {Ids.Digits(8)}",
             ReceiptId = "0" + MerchantTin + Ids.Digits(21),
@@ -112,14 +124,14 @@ internal static class EbarimtEndpoints
         "INVOICE",
         receipt.InvoiceId,
         Money.Text(receipt.Amount),
-        "0.00",
-        "0.00",
+        Money.Text(receipt.VatAmount),
+        Money.Text(receipt.CityTaxAmount),
         receipt.QrData,
         receipt.Lottery,
         receipt.Status,
         Money.Date(receipt.StatusDate),
         receipt.ReceiverType == "CITIZEN" ? MaskPhone(receipt.Receiver) : null,
-        "2",
+        EbarimtTax.VatableTaxType,
         MerchantTin,
         receipt.ReceiptId,
         true);
