@@ -1,7 +1,7 @@
 namespace QPay.Sandbox.State;
 
 /// <summary>An e-receipt (ebarimt 3.0) registered for one payment.</summary>
-internal sealed record EbarimtReceipt
+public sealed record EbarimtReceipt
 {
     public required string Id { get; init; }
 

@@ -192,7 +192,7 @@ public sealed class SandboxState
         }
     }
 
-    internal EbarimtReceipt? FindReceipt(string paymentId)
+    public EbarimtReceipt? FindReceipt(string paymentId)
     {
         lock (_gate)
         {
