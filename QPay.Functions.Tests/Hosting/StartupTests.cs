@@ -33,6 +33,10 @@ public sealed class StartupTests
         { "KEY_VAULT_REFRESH_INTERVAL_SEC", "5", "KEY_VAULT_REFRESH_INTERVAL_SEC must be between 30" },
         { "QPAY_ATTEMPT_TIMEOUT_SEC", "0", "QPAY_ATTEMPT_TIMEOUT_SEC must be between 1" },
         { "INTERNAL_WEBHOOK_DEBUG", "maybe", "INTERNAL_WEBHOOK_DEBUG" },
+        { "QPAY_EBARIMT_ENABLED", "sometimes", "QPAY_EBARIMT_ENABLED" },
+        { "QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE", "ALIEN", "QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE must be CITIZEN or COMPANY" },
+        { "QPAY_EBARIMT_DISTRICT_CODE", "35", "QPAY_EBARIMT_DISTRICT_CODE must be 4 digits" },
+        { "QPAY_EBARIMT_CLASSIFICATION_CODE", "12345678", "QPAY_EBARIMT_CLASSIFICATION_CODE must be 7 digits" },
     };
 
     [Fact]
@@ -47,6 +51,10 @@ public sealed class StartupTests
             ["StuckClaimAfter"] = "00:00:00",
             ["TokenCacheKey"] = "another-key",
             ["TokenRenewalMargin"] = "00:00:00",
+            ["RefundQueue"] = "someone-elses-refunds",
+            ["RefundFollowUp"] = "00:00:00",
+            ["MaxAttempts"] = "1",
+            ["Queue"] = "someone-elses-receipts",
         });
 
         var payments = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.PaymentOptions>>().Value;
@@ -58,6 +66,9 @@ public sealed class StartupTests
         Assert.Equal(TimeSpan.FromMinutes(3), payments.StuckClaimAfter);
         Assert.Equal(QPay.Functions.Storage.RedisKeys.QPayToken, qpay.TokenCacheKey);
         Assert.Equal(TimeSpan.FromSeconds(60), qpay.TokenRenewalMargin);
+        Assert.Equal((QPay.Functions.Storage.StorageNames.RefundQueue, TimeSpan.FromMinutes(15)), (payments.RefundQueue, payments.RefundFollowUp));
+        var ebarimt = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Receipts.EbarimtOptions>>().Value;
+        Assert.Equal((QPay.Functions.Storage.StorageNames.EbarimtQueue, 5), (ebarimt.Queue, ebarimt.MaxAttempts));
     }
 
     [Fact]
