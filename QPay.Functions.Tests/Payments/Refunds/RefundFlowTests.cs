@@ -247,6 +247,27 @@ public sealed class RefundFlowTests(HarnessFixture fixture) : IClassFixture<Harn
     }
 
     [Fact]
+    public async Task Two_manual_refunds_settled_at_once_leave_the_session_and_its_orders_refunded()
+    {
+        var user = "user-refund-settle-race-" + Guid.NewGuid().ToString("N")[..8];
+        var (sessionId, invoiceId) = await Harness.SeedTwoSellerSessionAsync(user);
+        await Harness.PayAsync(invoiceId, amount: 50_000m);
+        await Harness.CallbackAsync(invoiceId, await Harness.PayAsync(invoiceId, amount: Carts.TwoSellersMnt - 50_000m));
+        await Harness.ProcessOrderQueueAsync();
+        var answer = await Harness.RefundAsync(sessionId);
+        var ids = answer.Body.GetProperty("refund").GetProperty("payments").EnumerateArray().Select(p => p.GetProperty("refundId").GetString()!).ToList();
+        Assert.Equal(2, ids.Count);
+
+        var settled = await Task.WhenAll(ids.Select((id, i) => Harness.SettleAsync(id, $"TRX-{i}")));
+
+        Assert.All(settled, a => Assert.Equal(StatusCodes.Status200OK, a.Status));
+        var session = await Session(sessionId);
+        Assert.Equal((SessionStatus.Refunded, RefundStatus.Refunded), (session.Status, session.Refund!.Status));
+        Assert.All(session.Refund.Payments, p => Assert.Equal(RefundStatus.Refunded, p.Status));
+        Assert.All(await OrdersOf(user, sessionId), o => Assert.Equal(RefundStatus.Refunded, o.Refund!.Status));
+    }
+
+    [Fact]
     public async Task Neither_the_operators_note_nor_the_transfer_reference_reaches_a_log()
     {
         var (sessionId, _, _, _) = await PaidSessionAsync("P2P");

@@ -102,7 +102,7 @@ public sealed class RefundProcessor(
         }
 
         var all = records.Values.ToList();
-        var synced = await sync.ApplyAsync(session, plan, all, CancellationToken.None).ConfigureAwait(false);
+        var synced = await sync.ApplyAsync(session, CancellationToken.None).ConfigureAwait(false);
         var waiting = all.Where(r => r.IsPendingApi).ToList();
         if (waiting.Count == 0)
         {

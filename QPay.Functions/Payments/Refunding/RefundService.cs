@@ -150,8 +150,7 @@ public sealed class RefundService(
             Log.ShareRefundRecorded(logger, sessionId, shopId, record.AmountMnt, record.RefundId, reason);
         }
 
-        var records = await ledger.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        var synced = await sync.ApplyAsync(session, plan, records, cancellationToken).ConfigureAwait(false);
+        var synced = await sync.ApplyAsync(session, cancellationToken).ConfigureAwait(false);
         return new RefundOutcome(RefundResult.Accepted, synced, record);
     }
 
@@ -209,9 +208,7 @@ public sealed class RefundService(
         var session = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {
-            var currentPlan = await ledger.GetPlanAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            var records = await ledger.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            session = await sync.ApplyAsync(session, currentPlan, records, cancellationToken).ConfigureAwait(false);
+            session = await sync.ApplyAsync(session, cancellationToken).ConfigureAwait(false);
         }
 
         return new RefundOutcome(RefundResult.Accepted, session, settled);

@@ -12,27 +12,35 @@ namespace QPay.Functions.Payments.Refunding;
 /// marks of its orders (never deleted). Idempotent: it writes what the ledger says, so running it
 /// again after any failure repairs what the last run left.
 /// </summary>
-public sealed class RefundSync(ISessionStore sessions, ISessionCache cache, IOrderStore orders, ReceiptService receipts, ILogger<RefundSync> logger)
+public sealed class RefundSync(IRefundLedger ledger, ISessionStore sessions, ISessionCache cache, IOrderStore orders, ReceiptService receipts, ILogger<RefundSync> logger)
 {
-    public async Task<PaymentSession> ApplyAsync(PaymentSession session, RefundPlan? plan, IReadOnlyList<RefundRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the session's plan and refunds and writes what they say; read again and written again
+    /// while they change under it, so two refunds settling at once cannot leave the older view.
+    /// </summary>
+    public async Task<PaymentSession> ApplyAsync(PaymentSession session, CancellationToken cancellationToken)
     {
-        var whole = plan?.IsWhole == true;
-        var done = RefundProjection.IsWholeRefundDone(plan, records);
-        var updated = await sessions.UpdateAsync(
-            session.SessionId,
-            s => s with
+        var updated = session;
+        RefundPlan? plan = null;
+        IReadOnlyList<RefundRecord> records = [];
+        for (var round = 0; round < 3; round++)
+        {
+            plan = await ledger.GetPlanAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+            records = await ledger.ListAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+            var (written, changed) = await WriteAsync(session.SessionId, plan, records, cancellationToken).ConfigureAwait(false);
+            updated = written ?? updated;
+            if (!changed)
             {
-                Status = !whole ? s.Status : done || s.Status == SessionStatus.Refunded ? SessionStatus.Refunded : SessionStatus.RefundPending,
-                Refund = RefundProjection.Summarise(s, plan, records),
-            },
-            cancellationToken).ConfigureAwait(false) ?? session;
-        await cache.StoreAsync(updated).ConfigureAwait(false);
+                break;
+            }
+        }
+
         if (session.Status != SessionStatus.Refunded && updated.Status == SessionStatus.Refunded)
         {
             Log.SessionRefunded(logger, updated.SessionId, updated.InvoiceId ?? "-", updated.Refund?.AmountMnt ?? 0m);
         }
 
-        await MarkOrdersAsync(updated, plan, records, done, cancellationToken).ConfigureAwait(false);
+        await MarkOrdersAsync(updated, plan, records, RefundProjection.IsWholeRefundDone(plan, records), cancellationToken).ConfigureAwait(false);
 
         // A payment given back whole takes its e-receipt with it (a share or an excess leaves the receipt as it is).
         foreach (var payment in records.Where(r => r is { Kind: RefundKind.Payment, Status: RefundStatus.Refunded, PaymentId: not null }))
@@ -41,6 +49,33 @@ public sealed class RefundSync(ISessionStore sessions, ISessionCache cache, IOrd
         }
 
         return updated;
+    }
+
+    /// <summary>The summary and status the ledger says, through the state machine; whether the session changed.</summary>
+    private async Task<(PaymentSession? Session, bool Changed)> WriteAsync(string sessionId, RefundPlan? plan, IReadOnlyList<RefundRecord> records, CancellationToken cancellationToken)
+    {
+        var whole = plan?.IsWhole == true;
+        var done = RefundProjection.IsWholeRefundDone(plan, records);
+        var changed = false;
+        var updated = await sessions.UpdateAsync(
+            sessionId,
+            s =>
+            {
+                var next = s with
+                {
+                    Status = !whole ? s.Status : done || s.Status == SessionStatus.Refunded ? SessionStatus.Refunded : SessionStatus.RefundPending,
+                    Refund = RefundProjection.Summarise(s, plan, records),
+                };
+                changed = next != s;
+                return next;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (updated is not null)
+        {
+            await cache.StoreAsync(updated).ConfigureAwait(false);
+        }
+
+        return (updated, changed);
     }
 
     private async Task MarkOrdersAsync(PaymentSession session, RefundPlan? plan, IReadOnlyList<RefundRecord> records, bool wholeDone, CancellationToken cancellationToken)
