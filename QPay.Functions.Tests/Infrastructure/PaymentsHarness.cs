@@ -207,9 +207,15 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     /// Feeds every message of this harness's order queue to the queue function, as the host would
     /// (deleting it on success, making it visible again and rethrowing on failure). Answers how many succeeded.
     /// </summary>
-    public async Task<int> ProcessOrderQueueAsync(int maxRounds = 1)
+    public Task<int> ProcessOrderQueueAsync(int maxRounds = 1) =>
+        DrainAsync(OrderQueue(), m => Function<OrderCreationFunction>().CreateOrders(m, CancellationToken.None), maxRounds);
+
+    /// <summary>
+    /// Feeds every visible message of <paramref name="queue"/> to <paramref name="handle"/>, round after round, as the
+    /// host would: deleted on success; on failure made visible again at once (no delay, so the retry can follow) and rethrown.
+    /// </summary>
+    private static async Task<int> DrainAsync(QueueClient queue, Func<QueueMessage, Task> handle, int maxRounds)
     {
-        var queue = OrderQueue();
         await queue.CreateIfNotExistsAsync();
         var processed = 0;
         for (var round = 0; round < maxRounds; round++)
@@ -224,11 +230,10 @@ internal sealed class PaymentsHarness : IAsyncDisposable
             {
                 try
                 {
-                    await Function<OrderCreationFunction>().CreateOrders(message, CancellationToken.None);
+                    await handle(message);
                 }
                 catch
                 {
-                    // As the host does on failure, with no visibility delay so the retry can follow at once.
                     await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
                     throw;
                 }
@@ -252,20 +257,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     }
 
     /// <summary>Feeds the visible messages of this harness's refund queue to the queue function, as the host would; answers how many.</summary>
-    public async Task<int> ProcessRefundQueueAsync()
-    {
-        var queue = RefundQueue();
-        await queue.CreateIfNotExistsAsync();
-        var processed = 0;
-        foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value)
-        {
-            await Function<RefundQueueFunction>().ProcessRefund(message, CancellationToken.None);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            processed++;
-        }
-
-        return processed;
-    }
+    public Task<int> ProcessRefundQueueAsync() =>
+        DrainAsync(RefundQueue(), m => Function<RefundQueueFunction>().ProcessRefund(m, CancellationToken.None), maxRounds: 1);
 
     public QueueClient ReceiptQueue() =>
         new(LocalStack.StorageConnectionString, ReceiptQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
@@ -274,29 +267,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         new(LocalStack.StorageConnectionString, ReceiptQueueName + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     /// <summary>Feeds the visible messages of this harness's e-receipt queue to the queue function, round after round; answers how many.</summary>
-    public async Task<int> ProcessReceiptQueueAsync(int maxRounds = 1)
-    {
-        var queue = ReceiptQueue();
-        await queue.CreateIfNotExistsAsync();
-        var processed = 0;
-        for (var round = 0; round < maxRounds; round++)
-        {
-            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
-            if (messages.Length == 0)
-            {
-                break;
-            }
-
-            foreach (var message in messages)
-            {
-                await Function<ReceiptQueueFunction>().IssueReceipt(message, CancellationToken.None);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                processed++;
-            }
-        }
-
-        return processed;
-    }
+    public Task<int> ProcessReceiptQueueAsync(int maxRounds = 1) =>
+        DrainAsync(ReceiptQueue(), m => Function<ReceiptQueueFunction>().IssueReceipt(m, CancellationToken.None), maxRounds);
 
     /// <summary>POST the internal refund route with an Idempotency-Key (a new one unless given).</summary>
     public Task<Answer> RefundAsync(string sessionId, string? shopId = null, string reason = "CUSTOMER_REQUEST", string? key = null, string? note = null) =>

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using QPay.Functions.Functions.Http;
-using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
@@ -16,34 +15,19 @@ namespace QPay.Functions.Functions;
 /// another user's session is 404) and its internal twin (the user named in the query), limited
 /// like status polls; and the internal retry of FAILED receipts.
 /// </summary>
-public sealed class EbarimtFunctions(PaymentStatusService statuses, ReceiptService receipts, ISessionStore sessions, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
+public sealed class EbarimtFunctions(SessionReads reads, ReceiptService receipts, ISessionStore sessions)
 {
     [Function(nameof(GetEbarimt))]
-    public async Task<IActionResult> GetEbarimt(
+    public Task<IActionResult> GetEbarimt(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "payments/qpay/ebarimt")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var caller = await authenticator.AuthenticateAsync(request, cancellationToken);
-        return caller.Succeeded
-            ? await AnswerAsync(request, caller.UserId!, "public", cancellationToken)
-            : ApiError.Unauthorized(caller.Failure!);
-    }
+        CancellationToken cancellationToken) =>
+        reads.PublicAsync(request, Answer, cancellationToken);
 
     [Function(nameof(InternalGetEbarimt))]
-    public async Task<IActionResult> InternalGetEbarimt(
+    public Task<IActionResult> InternalGetEbarimt(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "order/api/internal/payments/qpay/ebarimt")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        if (!request.IsInternal())
-        {
-            return ApiError.NotInternal();
-        }
-
-        var userId = request.Query["userId"].FirstOrDefault();
-        return Identifiers.IsValid(userId)
-            ? await AnswerAsync(request, userId!, "internal", cancellationToken)
-            : ApiError.BadRequest($"userId is required and must be {Identifiers.Rule}.", "userId");
-    }
+        CancellationToken cancellationToken) =>
+        reads.InternalAsync(request, Answer, cancellationToken);
 
     [Function(nameof(RetryEbarimt))]
     public async Task<IActionResult> RetryEbarimt(
@@ -77,25 +61,8 @@ public sealed class EbarimtFunctions(PaymentStatusService statuses, ReceiptServi
             : ApiError.Result(StatusCodes.Status409Conflict, "NOTHING_TO_RETRY", "The session has no FAILED e-receipt.", "sessionId");
     }
 
-    private async Task<IActionResult> AnswerAsync(HttpRequest request, string userId, string origin, CancellationToken cancellationToken)
-    {
-        var sessionId = request.Query["sessionId"].FirstOrDefault();
-        if (string.IsNullOrEmpty(sessionId))
-        {
-            return ApiError.BadRequest("sessionId is required.", "sessionId");
-        }
-
-        var decision = await rateLimiter.AcquireAsync(UserRateLimit.Status, $"{origin}:{userId}", cancellationToken);
-        if (!decision.Allowed)
-        {
-            return ApiError.TooManyRequests(request, decision, "status requests");
-        }
-
-        var status = Identifiers.IsValid(sessionId) ? await statuses.GetAsync(sessionId, userId, cancellationToken) : null;
-        return status is null
-            ? ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", "No payment session with this sessionId for this user.", "sessionId")
-            : new OkObjectResult(new EbarimtResponse(true, sessionId, status.Status, status.InvoiceId, status.FirstPaymentId, ReceiptView.From(status.Receipts)));
-    }
+    private static EbarimtResponse Answer(string sessionId, PaymentStatusView status) =>
+        new(true, sessionId, status.Status, status.InvoiceId, status.FirstPaymentId, ReceiptView.From(status.Receipts));
 
     /// <summary>The seed system's shape: <c>{ok, sessionId, status, invoiceId, paymentId, ebarimt}</c> (ebarimt null until the orders exist).</summary>
     public sealed record EbarimtResponse(bool Ok, string SessionId, string Status, string? InvoiceId, string? PaymentId, ReceiptView? Ebarimt);

@@ -38,6 +38,7 @@ public static class QPayBackendExtensions
         services.AddSecurity();
         services.AddPayments();
         services.AddSingleton<Functions.Http.IdempotentRequests>();
+        services.AddSingleton<Functions.Http.SessionReads>();
         return services;
     }
 
