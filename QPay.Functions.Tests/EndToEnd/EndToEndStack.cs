@@ -125,11 +125,18 @@ public sealed class EndToEndStack : IAsyncLifetime
 
     public static QueueClient PoisonQueue => Queue(StorageNames.OrderCreationPoisonQueue);
 
-    public async Task<(string SessionId, string InvoiceId)> SeedAsync(string userId)
+    /// <summary>Seeds the two-seller cart through the public route; <paramref name="ebarimt"/>, when given, is the checkout's <c>ebarimt</c> field.</summary>
+    public async Task<(string SessionId, string InvoiceId)> SeedAsync(string userId, object? ebarimt = null)
     {
+        var checkout = JsonSerializer.SerializeToNode(Carts.TwoSellers, JsonSerializerOptions.Web)!.AsObject();
+        if (ebarimt is not null)
+        {
+            checkout["ebarimt"] = JsonSerializer.SerializeToNode(ebarimt, JsonSerializerOptions.Web);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "payments/qpay/seed-session")
         {
-            Content = JsonContent.Create(Carts.TwoSellers, options: JsonSerializerOptions.Web),
+            Content = JsonContent.Create(checkout, options: JsonSerializerOptions.Web),
         };
         request.Headers.Authorization = new("Bearer", TestJwt.For(userId));
         using var response = await App.SendAsync(request);
@@ -159,9 +166,53 @@ public sealed class EndToEndStack : IAsyncLifetime
     }
 
     /// <summary>Polls the status endpoint (as the frontend does) until it says <paramref name="expected"/>.</summary>
-    public async Task<JsonElement> WaitForStatusAsync(string userId, string sessionId, string expected)
+    public Task<JsonElement> WaitForStatusAsync(string userId, string sessionId, string expected) =>
+        WaitForAsync(userId, sessionId, s => s.GetProperty("status").GetString() == expected, expected, TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Polls the status endpoint until its <c>ebarimt.status</c> says <paramref name="expected"/>. Patient as
+    /// <see cref="Eventually"/>: a receipt is issued by the receipt queue after the orders exist.
+    /// </summary>
+    public Task<JsonElement> WaitForReceiptAsync(string userId, string sessionId, string expected) =>
+        WaitForAsync(
+            userId, sessionId,
+            s => s.TryGetProperty("ebarimt", out var receipt) && receipt.GetProperty("status").GetString() == expected,
+            $"ebarimt.status {expected}", Eventually.Patience);
+
+    /// <summary>GET /payments/qpay/ebarimt as <paramref name="userId"/>.</summary>
+    public async Task<HttpResponseMessage> EbarimtAsync(string userId, string sessionId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"payments/qpay/ebarimt?sessionId={sessionId}");
+        request.Headers.Authorization = new("Bearer", TestJwt.For(userId));
+        return await App.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Waits until no e-receipt of this stack's invoices is PENDING: the receipts earlier tests' payments
+    /// asked for are issued (each asks this sandbox once), so the sandbox's ebarimt counts move only for what follows.
+    /// </summary>
+    public async Task ReceiptsSettledAsync()
+    {
+        var table = new Azure.Data.Tables.TableClient(LocalStack.StorageConnectionString, StorageNames.EbarimtReceiptsTable);
+        await table.CreateIfNotExistsAsync();
+        await Eventually.UntilAsync(async () =>
+        {
+            var ours = Sandbox.State.Invoices.Select(i => i.InvoiceId).ToHashSet(StringComparer.Ordinal);
+            await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>("Status eq 'Pending'"))
+            {
+                if (ours.Contains(row.GetString("InvoiceId") ?? ""))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, "the e-receipts of this stack's earlier payments to leave PENDING");
+    }
+
+    private async Task<JsonElement> WaitForAsync(string userId, string sessionId, Func<JsonElement, bool> done, string what, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
         JsonElement last = default;
         while (DateTime.UtcNow < deadline)
         {
@@ -169,7 +220,7 @@ public sealed class EndToEndStack : IAsyncLifetime
             if (response.IsSuccessStatusCode)
             {
                 last = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-                if (last.GetProperty("status").GetString() == expected)
+                if (done(last))
                 {
                     return last;
                 }
@@ -178,7 +229,7 @@ public sealed class EndToEndStack : IAsyncLifetime
             await Task.Delay(500);
         }
 
-        throw new TimeoutException($"Session {sessionId} did not reach {expected}; last status: {last}. Host log tail:\n" +
+        throw new TimeoutException($"Session {sessionId} did not reach {what}; last status: {last}. Host log tail:\n" +
             string.Join('\n', Host.Logs.TakeLast(30).Select(l => $"{l.Level} {l.Category}: {l.Message}")));
     }
 }

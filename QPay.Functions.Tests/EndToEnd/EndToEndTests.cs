@@ -43,6 +43,62 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     }
 
     [Fact]
+    public async Task A_paid_session_gets_one_registered_e_receipt_shown_by_status_and_the_ebarimt_route_without_the_receivers_phone()
+    {
+        const string phone = "88614450";
+        var user = User("e2e-ebarimt");
+        await stack.ReceiptsSettledAsync(); // the sandbox is the class's: earlier payments' receipts must not count below
+        var createCallsBefore = await stack.SandboxCallsAsync(EndpointKeys.EbarimtCreate);
+        var (sessionId, invoiceId) = await stack.SeedAsync(user, ebarimt: new { receiverType = "CITIZEN", receiver = phone });
+
+        var payment = await stack.PayAsync(invoiceId);
+        var paymentId = payment.GetProperty("paymentId").GetString()!;
+        await stack.WaitForStatusAsync(user, sessionId, "PROCESSED");
+        var status = await stack.WaitForReceiptAsync(user, sessionId, "REGISTERED");
+        var createCallsAfter = await stack.SandboxCallsAsync(EndpointKeys.EbarimtCreate);
+        using var read = await Eventually.ResultAsync(() => stack.EbarimtAsync(user, sessionId), r => r.StatusCode != HttpStatusCode.TooManyRequests);
+        var readBody = await read.Content.ReadAsStringAsync();
+
+        var issued = stack.Sandbox.State.FindReceipt(paymentId);
+        Assert.NotNull(issued);
+        Assert.Equal(("CITIZEN", phone), (issued.ReceiverType, issued.Receiver)); // QPay was told whom the receipt is for
+
+        var shown = status.GetProperty("ebarimt");
+        Assert.Equal("REGISTERED", shown.GetProperty("status").GetString());
+        Assert.Equal(issued.ReceiptId, shown.GetProperty("receiptId").GetString());
+        Assert.Equal(issued.QrData, shown.GetProperty("qrData").GetString());
+        Assert.False(string.IsNullOrEmpty(shown.GetProperty("receiptId").GetString()));
+        Assert.False(string.IsNullOrEmpty(shown.GetProperty("qrData").GetString()));
+        Assert.Equal(Carts.TwoSellersMnt, shown.GetProperty("amount").GetDecimal());
+        Assert.False(shown.TryGetProperty("receipts", out _)); // one payment, one receipt: no list
+
+        Assert.True(read.StatusCode == HttpStatusCode.OK, readBody);
+        var answer = JsonDocument.Parse(readBody).RootElement;
+        Assert.True(answer.GetProperty("ok").GetBoolean());
+        Assert.Equal(sessionId, answer.GetProperty("sessionId").GetString());
+        Assert.Equal("PROCESSED", answer.GetProperty("status").GetString());
+        Assert.Equal(invoiceId, answer.GetProperty("invoiceId").GetString());
+        Assert.Equal(paymentId, answer.GetProperty("paymentId").GetString());
+        var receipt = answer.GetProperty("ebarimt");
+        Assert.Equal("REGISTERED", receipt.GetProperty("status").GetString());
+        Assert.Equal(issued.ReceiptId, receipt.GetProperty("receiptId").GetString());
+        Assert.Equal(issued.QrData, receipt.GetProperty("qrData").GetString());
+        Assert.Equal(JsonValueKind.String, receipt.GetProperty("createdAt").ValueKind);
+        Assert.True(receipt.GetProperty("createdAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(-1));
+
+        // The worker's log line of the issue arrives over its log stream, perhaps after the status said REGISTERED.
+        var issuedLine = $"Session {sessionId} payment {paymentId}: e-receipt issued";
+        await Eventually.UntilAsync(() => stack.Host.Logs.Any(l => l.Message.Contains(issuedLine, StringComparison.Ordinal)), "the worker's e-receipt issued line");
+        var logs = stack.Host.Logs;
+        Assert.Single(logs, l => l.Message.Contains(issuedLine, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Message.Contains($"payment {paymentId}: e-receipt issue failed", StringComparison.Ordinal));
+        Assert.DoesNotContain(phone, status.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(phone, readBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs, l => l.ToString().Contains(phone, StringComparison.Ordinal));
+        Assert.Equal(1, createCallsAfter - createCallsBefore);
+    }
+
+    [Fact]
     public async Task Database_fallback_processes_a_callback_after_the_redis_session_is_gone()
     {
         var user = User("e2e-fallback");

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
+using QPay.Functions.Payments.Receipts;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -86,6 +88,8 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["seed: JWT of another key"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For(World.Owner, secret: "an-attackers-own-key-that-is-long-enough"))), 401, "UNAUTHORIZED", null),
         ["seed: expired JWT"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For(World.Owner, expires: DateTime.UtcNow.AddHours(-1)))), 401, "UNAUTHORIZED", null),
         ["seed: JWT user id with a slash"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", Cart, bearer: TestJwt.For("a/b"))), 401, "UNAUTHORIZED", null),
+        ["seed: ebarimt COMPANY without receiver"] = (w => Seed(w, WithEbarimt(Cart, """{"receiverType":"COMPANY"}"""), "bad-user"), 400, "VALIDATION_FAILED", "ebarimt.receiver"),
+        ["seed: ebarimt receiverType ALIEN"] = (w => Seed(w, WithEbarimt(Cart, """{"receiverType":"ALIEN","receiver":"88614450"}"""), "bad-user"), 400, "VALIDATION_FAILED", "ebarimt.receiverType"),
 
         // POST /order/api/internal/payments/qpay/seed-session
         ["internal seed: no internal header"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u1"}}""")), 403, "FORBIDDEN", null),
@@ -93,6 +97,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["internal seed: no sessionData"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", Cart, headers: Internal)), 400, "VALIDATION_FAILED", "sessionData"),
         ["internal seed: userId with #"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u#1","cart":[]}}""", headers: Internal)), 400, "VALIDATION_FAILED", "sessionData.userId"),
         ["internal seed: empty cart"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u1","cart":[],"sellers":[],"totalAmount":1}}""", headers: Internal)), 400, "VALIDATION_FAILED", "sessionData.cart"),
+        ["internal seed: ebarimt districtCode of 2 digits"] = (w => Invoke(w, f => f.Function<SeedSessionFunctions>().InternalSeedSession, HttpRequests.Raw("POST", """{"sessionData":{"userId":"u1","cart":[{"productId":"p1","quantity":1,"sale_price":5,"shopId":"s1"}],"sellers":["s1"],"totalAmount":5,"ebarimt":{"receiverType":"CITIZEN","districtCode":"35"}}}""", headers: Internal)), 400, "VALIDATION_FAILED", "sessionData.ebarimt.districtCode"),
 
         // GET/POST /payments/qpay/webhook
         ["webhook: no query"] = (w => Webhook(w, ""), 200, "INVALID_TOKEN", null),
@@ -125,6 +130,23 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["internal status: no userId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
         ["internal status: userId with a slash"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=a%2Fb", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
         ["internal status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=intruder", headers: Internal)), 404, "NOT_FOUND", "sessionId"),
+
+        // GET /payments/qpay/ebarimt
+        ["ebarimt: no token"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().GetEbarimt, HttpRequests.Get($"sessionId={w.ProcessedSession}")), 401, "UNAUTHORIZED", null),
+        ["ebarimt: no sessionId"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().GetEbarimt, HttpRequests.Get("", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "sessionId"),
+        ["ebarimt: another user's session"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().GetEbarimt, HttpRequests.Get($"sessionId={w.ProcessedSession}", bearer: TestJwt.For("intruder"))), 404, "NOT_FOUND", "sessionId"),
+
+        // GET /order/api/internal/payments/qpay/ebarimt
+        ["internal ebarimt: no internal header"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().InternalGetEbarimt, HttpRequests.Get($"sessionId={w.ProcessedSession}&userId={World.Owner}")), 403, "FORBIDDEN", null),
+        ["internal ebarimt: no userId"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().InternalGetEbarimt, HttpRequests.Get($"sessionId={w.ProcessedSession}", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
+
+        // POST /order/api/internal/payments/qpay/ebarimt/retry: nothing is queued again
+        ["ebarimt retry: no internal header"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.ProcessedSession}}"}""")), 403, "FORBIDDEN", null),
+        ["ebarimt retry: broken JSON"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", """{"sessionId":""", headers: Internal)), 400, "MALFORMED_JSON", null),
+        ["ebarimt retry: no sessionId"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", "{}", headers: Internal)), 400, "VALIDATION_FAILED", "sessionId"),
+        ["ebarimt retry: unknown session"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", """{"sessionId":"0123456789abcdef0123456789abcdef"}""", headers: Internal)), 404, "NOT_FOUND", "sessionId"),
+        ["ebarimt retry: an unpaid session, no receipt"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", headers: Internal)), 409, "NOTHING_TO_RETRY", "sessionId"),
+        ["ebarimt retry: a processed session, its receipt PENDING"] = (w => Invoke(w, f => f.Function<EbarimtFunctions>().RetryEbarimt, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.ProcessedSession}}"}""", headers: Internal)), 409, "NOTHING_TO_RETRY", "sessionId"),
 
         // POST /payments/qpay/cancel and its internal twin: nothing is cancelled
         ["cancel: no token"] = (w => Invoke(w, f => f.Function<CancelFunctions>().CancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""")), 401, "UNAUTHORIZED", null),
@@ -165,10 +187,19 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task The_processed_session_has_the_pending_receipt_the_retry_cases_rely_on()
+    {
+        var receipt = Assert.Single(await world.Harness.Get<IReceiptStore>().ListAsync(world.ProcessedSession, default));
+
+        Assert.Equal(ReceiptStatus.Pending, receipt.Status);
+        Assert.Empty(await world.Harness.Get<IReceiptStore>().ListAsync(world.UnpaidSession, default));
     }
 
     [Theory]
@@ -196,7 +227,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         Assert.Equal(before, after);
     }
 
-    /// <summary>What a bad request must not change: sessions, invoices, claims, orders, queued messages.</summary>
+    /// <summary>What a bad request must not change: sessions, invoices, claims, orders, e-receipts, queued messages.</summary>
     private async Task<string> SnapshotAsync()
     {
         var harness = world.Harness;
@@ -217,14 +248,28 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
             claimStates.Add((await claims.GetAsync(invoice, default))?.State.ToString() ?? "none");
         }
 
+        var receipts = new List<string>();
+        foreach (var session in new[] { world.UnpaidSession, world.ProcessedSession })
+        {
+            receipts.AddRange((await harness.Get<IReceiptStore>().ListAsync(session, default)).Select(r => $"{r.SessionId}:{r.PaymentId}:{r.Status}:{r.Attempts}"));
+        }
+
+        var receiptQueue = harness.ReceiptQueue();
+        var queuedReceipts = await receiptQueue.ExistsAsync() ? (await receiptQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
         var orders = await harness.Get<IOrderStore>().ListForUserAsync(World.Owner, default);
         return string.Join('|',
             string.Join(',', sessionRows.Order()),
             string.Join(',', claimStates),
             orders.Count,
+            string.Join(',', receipts.Order()),
             harness.Sandbox.State.Invoices.Count,
-            await harness.QueuedOrderMessagesAsync());
+            harness.Sandbox.Stats.GetValueOrDefault(QPay.Sandbox.Api.EndpointKeys.EbarimtCreate),
+            await harness.QueuedOrderMessagesAsync(),
+            queuedReceipts);
     }
+
+    /// <summary>The checkout <paramref name="checkout"/> (a JSON object) with this <c>ebarimt</c> field.</summary>
+    private static string WithEbarimt(string checkout, string ebarimt) => checkout[..^1] + ",\"ebarimt\":" + ebarimt + "}";
 
     private static Task<Answer> Seed(World world, string body, string userId) =>
         Invoke(world, f => f.Function<SeedSessionFunctions>().SeedSession, HttpRequests.Raw("POST", body, bearer: TestJwt.For(userId)));
