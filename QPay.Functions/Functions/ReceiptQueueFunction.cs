@@ -9,8 +9,9 @@ namespace QPay.Functions.Functions;
 
 /// <summary>
 /// Issues or cancels one payment's e-receipt. QPay's failures are retried by the issuer itself (a
-/// delayed message, then the poison queue); a storage failure throws, so the queue retries it and
-/// the runtime poisons it after maxDequeueCount attempts.
+/// delayed message, then the poison queue); a storage failure throws, so the queue retries it (a retry
+/// that meets the failed attempt's lease comes back when the lease ends) and the runtime poisons it after
+/// maxDequeueCount attempts.
 /// </summary>
 public sealed class ReceiptQueueFunction(ReceiptIssuer issuer, ILogger<ReceiptQueueFunction> logger)
 {

@@ -131,6 +131,25 @@ public sealed class EbarimtTests
     }
 
     [Fact]
+    public async Task A_message_meeting_a_crashed_holders_lease_comes_back_after_it_instead_of_being_dropped()
+    {
+        await using var harness = await StartAsync();
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-ebarimt-lease");
+        var paymentId = await harness.PayAsync(invoiceId);
+        await harness.CallbackAsync(invoiceId, paymentId);
+        await harness.ProcessOrderQueueAsync();
+        var store = harness.Get<IReceiptStore>();
+        var now = harness.Get<TimeProvider>().GetUtcNow();
+        await store.UpdateAsync(sessionId, paymentId, r => r with { LeaseUntil = now + TimeSpan.FromMinutes(2), Attempts = 1 }, default);
+
+        Assert.Equal(1, await harness.ProcessReceiptQueueAsync());
+
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.EbarimtCreate));
+        Assert.Equal(1, (await harness.ReceiptQueue().GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(ReceiptStatus.Pending, (await store.GetAsync(sessionId, paymentId, default))!.Status);
+    }
+
+    [Fact]
     public async Task With_e_receipts_off_the_receipt_is_SKIPPED_and_QPay_is_not_asked()
     {
         await using var harness = await StartAsync(new Dictionary<string, string?> { ["QPAY_EBARIMT_ENABLED"] = "false" });

@@ -53,6 +53,7 @@ public sealed class ReceiptIssuer(
             CancellationToken.None).ConfigureAwait(false);
         if (!won || leased is null)
         {
+            await ComeBackAfterLeaseAsync(leased, message, now).ConfigureAwait(false);
             return;
         }
 
@@ -120,6 +121,7 @@ public sealed class ReceiptIssuer(
             CancellationToken.None).ConfigureAwait(false);
         if (!won || leased is null)
         {
+            await ComeBackAfterLeaseAsync(leased, message with { Cancel = true }, now).ConfigureAwait(false);
             return;
         }
 
@@ -139,6 +141,19 @@ public sealed class ReceiptIssuer(
         }
 
         await service.SyncAsync(row.SessionId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Someone holds the row: its holder may crash before it writes the answer (then only the
+    /// lease's end frees it), so this message comes back once the lease has run out instead of
+    /// being dropped. A row that needs nothing any more (issued, cancelled) ends it.
+    /// </summary>
+    private async Task ComeBackAfterLeaseAsync(ReceiptRecord? row, ReceiptMessage message, DateTimeOffset now)
+    {
+        if (row is { LeaseUntil: { } until } && until > now && (row.Status == ReceiptStatus.Pending || (message.Cancel && row.Status == ReceiptStatus.Registered)))
+        {
+            await queue.EnqueueAsync(message, until - now + TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private async Task MarkCancelledAsync(ReceiptRecord row)

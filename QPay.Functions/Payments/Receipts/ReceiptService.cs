@@ -58,15 +58,19 @@ public sealed class ReceiptService(
         }
     }
 
-    /// <summary>Queues every FAILED receipt of the session again, its attempts reset; answers how many.</summary>
+    /// <summary>
+    /// Queues every FAILED receipt of the session again, its attempts reset, and every PENDING one
+    /// nobody holds (its message may be gone); answers how many.
+    /// </summary>
     public async Task<int> RetryFailedAsync(string sessionId, CancellationToken cancellationToken)
     {
         var retried = 0;
-        foreach (var row in (await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false)).Where(r => r.Status == ReceiptStatus.Failed))
+        var now = clock.GetUtcNow();
+        foreach (var row in (await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false)).Where(r => IsStuck(r, now)))
         {
             var (_, changed) = await receipts.UpdateAsync(
                 sessionId, row.PaymentId,
-                r => r.Status == ReceiptStatus.Failed ? r with { Status = ReceiptStatus.Pending, Attempts = 0, LeaseUntil = null } : null,
+                r => IsStuck(r, now) ? r with { Status = ReceiptStatus.Pending, Attempts = 0, LeaseUntil = null } : null,
                 cancellationToken).ConfigureAwait(false);
             if (changed)
             {
@@ -83,6 +87,9 @@ public sealed class ReceiptService(
 
         return retried;
     }
+
+    private static bool IsStuck(ReceiptRecord row, DateTimeOffset now) =>
+        !row.CancelRequested && (row.Status == ReceiptStatus.Failed || (row.Status == ReceiptStatus.Pending && !(row.LeaseUntil > now) && row.Attempts > 0));
 
     /// <summary>
     /// Writes the rows' summary to the session. Written again if the rows changed meanwhile, so two
