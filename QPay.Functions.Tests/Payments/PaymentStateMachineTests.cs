@@ -23,6 +23,7 @@ public sealed class PaymentStateMachineTests
         (SessionStatus.Cancelled, SessionStatus.Processed),
         (SessionStatus.Cancelled, SessionStatus.RefundPending),
         (SessionStatus.RefundPending, SessionStatus.Refunded),
+        (SessionStatus.Refunded, SessionStatus.RefundPending),
     ];
 
     public static TheoryData<SessionStatus, SessionStatus> EveryPair()

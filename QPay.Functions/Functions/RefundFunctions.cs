@@ -54,7 +54,7 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
                 ? await refunds.RefundSessionAsync(body.SessionId!, reason, body.Note, cancellationToken)
                 : await refunds.RefundShareAsync(body.SessionId!, body.ShopId, reason, body.Note, cancellationToken);
             return RefundAnswers.ForSession(outcome, body.ShopId);
-        }, cancellationToken);
+        }, RefundAnswers.IsFinal, cancellationToken);
     }
 
     [Function(nameof(SettleRefund))]
@@ -93,10 +93,10 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
             return ApiError.NotInternal();
         }
 
-        var status = request.Query["status"].FirstOrDefault() ?? "pending";
-        if (!string.Equals(status, "pending", StringComparison.OrdinalIgnoreCase))
+        var status = (request.Query["status"].FirstOrDefault() ?? "pending").ToLowerInvariant();
+        if (status is not ("pending" or "retrying"))
         {
-            return ApiError.BadRequest("status must be pending (the manual refunds still to transfer).", "status");
+            return ApiError.BadRequest("status must be pending (the manual refunds still to transfer) or retrying (card reversals QPay has not made yet).", "status");
         }
 
         var pageSize = DefaultPageSize;
@@ -110,7 +110,7 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
         RefundPage page;
         try
         {
-            page = await refunds.ListPendingManualAsync(pageSize, string.IsNullOrEmpty(token) ? null : token, cancellationToken);
+            page = await refunds.ListPendingAsync(status == "pending" ? RefundMethod.Manual : RefundMethod.Api, pageSize, string.IsNullOrEmpty(token) ? null : token, cancellationToken);
         }
         catch (Exception exception) when (token is not null && exception is Azure.RequestFailedException or FormatException or ArgumentException)
         {

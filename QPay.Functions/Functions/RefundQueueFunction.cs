@@ -15,7 +15,7 @@ namespace QPay.Functions.Functions;
 /// a storage failure does, so the queue retries it and, after maxDequeueCount attempts, moves it
 /// to <c>qpay-refunds-poison</c>, where the reconciler's index still finds the session.
 /// </summary>
-public sealed class RefundQueueFunction(RefundProcessor processor, ILogger<RefundQueueFunction> logger)
+public sealed class RefundQueueFunction(RefundProcessor processor, IRefundQueue queue, ILogger<RefundQueueFunction> logger)
 {
     [Function(nameof(ProcessRefund))]
     public async Task ProcessRefund(
@@ -26,7 +26,12 @@ public sealed class RefundQueueFunction(RefundProcessor processor, ILogger<Refun
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = sessionId, ["DequeueCount"] = message.DequeueCount });
         try
         {
-            await processor.ProcessAsync(sessionId);
+            var progress = await processor.ProcessAsync(sessionId);
+            if (progress.Run == RefundRun.Busy)
+            {
+                // Another run holds the session; it may have read QPay's list before this message's payment: look again after it.
+                await queue.EnqueueAsync(new RefundMessage(sessionId), BusyRetry, CancellationToken.None);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -42,6 +47,8 @@ public sealed class RefundQueueFunction(RefundProcessor processor, ILogger<Refun
             throw;
         }
     }
+
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(30);
 
     private static string Parse(QueueMessage message)
     {

@@ -22,6 +22,6 @@ internal static partial class Log
     public static partial void ReceiptCancelled(ILogger logger, string sessionId, string paymentId);
 
     [LoggerMessage(EventId = 5104, EventName = "ReceiptRetried", Level = LogLevel.Information,
-        Message = "Session {SessionId} payment {PaymentId}: a failed e-receipt is queued again")]
+        Message = "Session {SessionId} payment {PaymentId}: an e-receipt (or its cancel) is queued again by hand")]
     public static partial void ReceiptRetried(ILogger logger, string sessionId, string paymentId);
 }

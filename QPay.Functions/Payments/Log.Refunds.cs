@@ -57,7 +57,19 @@ internal static partial class Log
         Message = "Session {SessionId} is {Status} but its refund plan says nothing of a whole refund; nothing is refunded")]
     public static partial void RefundWithoutPlan(ILogger logger, string sessionId, string status);
 
+    [LoggerMessage(EventId = 5094, EventName = "PaymentOnRefundingSession", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId}: a payment came for a session whose money is going back ({PaidMnt} MNT counted now); it goes back too")]
+    public static partial void PaymentOnRefundingSession(ILogger logger, string sessionId, string invoiceId, decimal paidMnt);
+
+    [LoggerMessage(EventId = 5095, EventName = "RefundNeedsAttention", Level = LogLevel.Error,
+        Message = "Session {SessionId} invoice {InvoiceId}: QPay has not reversed payment {PaymentId} after {Attempts} attempts ({ErrorCode}); still retried hourly, listed by GET refunds?status=retrying")]
+    public static partial void RefundNeedsAttention(ILogger logger, string sessionId, string invoiceId, string paymentId, int attempts, string errorCode);
+
+    [LoggerMessage(EventId = 5096, EventName = "RefundPaymentMissing", Level = LogLevel.Warning,
+        Message = "Session {SessionId} invoice {InvoiceId}: payment {PaymentId} of the claim is not in QPay's list yet; the refund waits for it")]
+    public static partial void RefundPaymentMissing(ILogger logger, string sessionId, string invoiceId, string paymentId);
+
     [LoggerMessage(EventId = 5093, EventName = "RefundablePaymentWithoutId", Level = LogLevel.Error,
-        Message = "Session {SessionId} invoice {InvoiceId}: a counted payment of {AmountMnt} MNT has no payment id and cannot be refunded through QPay; transfer it by hand")]
+        Message = "Session {SessionId} invoice {InvoiceId}: a counted payment of {AmountMnt} MNT has no payment id and cannot be refunded through QPay; it is a manual refund, to transfer by hand")]
     public static partial void RefundablePaymentWithoutId(ILogger logger, string sessionId, string invoiceId, decimal amountMnt);
 }

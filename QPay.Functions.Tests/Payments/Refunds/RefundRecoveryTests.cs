@@ -201,6 +201,78 @@ public sealed class RefundRecoveryTests
     }
 
     [Fact]
+    public async Task A_late_payment_whose_refund_did_not_start_is_started_by_a_repeated_callback()
+    {
+        var failPlanOnce = 1;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(
+            settings: new Dictionary<string, string?> { ["LATE_PAYMENT_POLICY"] = "refund" },
+            services: s =>
+            {
+                s.AddSingleton<TimeProvider>(clock);
+                var failing = new RefundTableFailingOnce(() => Interlocked.Exchange(ref failPlanOnce, 0) == 1);
+                s.AddSingleton<IRefundLedger>(sp => failing.Wrap(ActivatorUtilities.CreateInstance<RefundTable>(sp)));
+            });
+        var user = "user-late-repair";
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(user);
+        await harness.CancelAsync(user, sessionId);
+        var paymentId = await harness.PayAsync(invoiceId, type: "CARD", evenIfCanceled: true);
+
+        Assert.Equal("REFUND_PENDING", (await harness.CallbackAsync(invoiceId, paymentId)).Reason);
+        Assert.Null((await Session(harness, sessionId)).Refund);
+        Assert.Equal(0, await harness.QueuedRefundMessagesAsync());
+
+        Assert.Equal("REFUND_PENDING", (await harness.CallbackAsync(invoiceId, paymentId)).Reason);
+        await harness.ProcessRefundQueueAsync();
+
+        Assert.Equal(SessionStatus.Refunded, (await Session(harness, sessionId)).Status);
+        Assert.Equal(1, harness.QPayCalls(EndpointKeys.PaymentRefund));
+    }
+
+    [Fact]
+    public async Task A_refund_message_that_finds_the_session_busy_comes_back_instead_of_being_dropped()
+    {
+        var (harness, _) = await StartAsync();
+        await using var _ = harness;
+        var (sessionId, _, _) = await PaidByCardAsync(harness, "user-refund-busy");
+        await harness.Get<ISessionStore>().UpdateAsync(sessionId, s => s with { Status = SessionStatus.RefundPending }, default);
+        await using var held = await harness.Get<QPay.Functions.Storage.RedisLock>().TryAcquireAsync(QPay.Functions.Storage.RedisKeys.RefundLock(sessionId), TimeSpan.FromMinutes(1), "test");
+        Assert.NotNull(held);
+        await harness.Get<IRefundQueue>().EnqueueAsync(new RefundMessage(sessionId), TimeSpan.Zero, default);
+
+        Assert.Equal(1, await harness.ProcessRefundQueueAsync());
+
+        Assert.Equal(1, await harness.QueuedRefundMessagesAsync());
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentRefund));
+    }
+
+    /// <summary>The real ledger, failing its first plan write (a storage blip while a refund starts).</summary>
+    private sealed class RefundTableFailingOnce(Func<bool> shouldFail)
+    {
+        public IRefundLedger Wrap(IRefundLedger inner) => new Ledger(inner, shouldFail);
+
+        private sealed class Ledger(IRefundLedger inner, Func<bool> shouldFail) : IRefundLedger
+        {
+            public Task<RefundPlan?> GetPlanAsync(string sessionId, CancellationToken cancellationToken) => inner.GetPlanAsync(sessionId, cancellationToken);
+
+            public Task<(RefundPlan? Plan, bool Changed)> UpdatePlanAsync(string sessionId, Func<RefundPlan?, RefundPlan?> change, CancellationToken cancellationToken) =>
+                shouldFail() ? throw new IOException("simulated storage blip") : inner.UpdatePlanAsync(sessionId, change, cancellationToken);
+
+            public Task<RefundRecord?> GetAsync(string sessionId, string key, CancellationToken cancellationToken) => inner.GetAsync(sessionId, key, cancellationToken);
+
+            public Task<IReadOnlyList<RefundRecord>> ListAsync(string sessionId, CancellationToken cancellationToken) => inner.ListAsync(sessionId, cancellationToken);
+
+            public Task<(RefundRecord Record, bool Created)> AddAsync(RefundRecord record, CancellationToken cancellationToken) => inner.AddAsync(record, cancellationToken);
+
+            public Task<(RefundRecord? Record, bool Changed)> UpdateAsync(string sessionId, string key, Func<RefundRecord, RefundRecord?> change, CancellationToken cancellationToken) =>
+                inner.UpdateAsync(sessionId, key, change, cancellationToken);
+
+            public Task<RefundPage> ListAsync(RefundMethod method, RefundStatus status, int pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+                inner.ListAsync(method, status, pageSize, continuationToken, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_refund_held_by_another_caller_is_not_asked_of_QPay_again()
     {
         var (harness, _) = await StartAsync();

@@ -31,7 +31,9 @@ public sealed class IdempotentRequests(IIdempotencyStore store)
     }
 
     /// <param name="fingerprint">The request as the operation sees it (never logged).</param>
-    public async Task<IActionResult> RunAsync(HttpRequest request, string scope, string key, string fingerprint, Func<Task<ObjectResult>> operation, CancellationToken cancellationToken)
+    /// <param name="isFinal">False for an answer that asks the caller to try again later (it is not kept under the key).</param>
+    public async Task<IActionResult> RunAsync(
+        HttpRequest request, string scope, string key, string fingerprint, Func<Task<ObjectResult>> operation, Func<ObjectResult, bool> isFinal, CancellationToken cancellationToken)
     {
         var claim = await store.BeginAsync(scope, key, fingerprint, cancellationToken);
         switch (claim.State)
@@ -50,7 +52,7 @@ public sealed class IdempotentRequests(IIdempotencyStore store)
         var result = await operation();
         var status = result.StatusCode ?? StatusCodes.Status200OK;
         var answer = new IdempotentResponse(status, JsonSerializer.Serialize(result.Value, result.Value?.GetType() ?? typeof(object), Json));
-        if (status < 500)
+        if (status < 500 && isFinal(result))
         {
             await store.CompleteAsync(scope, key, answer, CancellationToken.None);
         }

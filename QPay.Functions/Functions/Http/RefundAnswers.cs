@@ -41,6 +41,9 @@ public static class RefundAnswers
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RefundView? Refund);
 
+    /// <summary>Every answer is kept under its idempotency key but ORDERS_NOT_CREATED, which asks to try again.</summary>
+    public static bool IsFinal(ObjectResult result) => result.Value is not RefundConflict { Error: "ORDERS_NOT_CREATED" };
+
     public static ObjectResult ForSession(RefundOutcome outcome, string? shopId)
     {
         var session = outcome.Session;

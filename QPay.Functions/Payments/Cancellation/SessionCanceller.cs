@@ -88,6 +88,11 @@ public sealed class SessionCanceller(
             CancellationToken.None).ConfigureAwait(false) ?? session;
         if (cancelled.Status != SessionStatus.Cancelled)
         {
+            if (partlyPaid > 0m)
+            {
+                await refunds.WithdrawUnderpaidAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+            }
+
             // Paid while we cancelled (a callback claimed it between our check and this write).
             return new CancelOutcome(cancelled.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, cancelled);
         }

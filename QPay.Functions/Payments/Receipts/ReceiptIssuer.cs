@@ -98,12 +98,12 @@ public sealed class ReceiptIssuer(
             return;
         }
 
-        if (row.Status is ReceiptStatus.Pending or ReceiptStatus.Failed)
+        if (row is { Status: ReceiptStatus.Pending or ReceiptStatus.Failed, Attempts: 0 })
         {
-            // Never issued: nothing to cancel at QPay, unless an issue is in flight right now (then look again).
+            // Never asked of QPay: nothing to cancel there, unless an issue is starting right now (then look again).
             var (_, marked) = await receipts.UpdateAsync(
                 row.SessionId, row.PaymentId,
-                r => r.Status is ReceiptStatus.Pending or ReceiptStatus.Failed && !(r.LeaseUntil > now) ? r with { Status = ReceiptStatus.Cancelled, CancelledAt = now, LastError = null } : null,
+                r => r is { Status: ReceiptStatus.Pending or ReceiptStatus.Failed, Attempts: 0 } && !(r.LeaseUntil > now) ? r with { Status = ReceiptStatus.Cancelled, CancelledAt = now, LastError = null } : null,
                 CancellationToken.None).ConfigureAwait(false);
             if (!marked)
             {
@@ -115,9 +115,10 @@ public sealed class ReceiptIssuer(
             return;
         }
 
+        // Issued, or perhaps issued (an attempt whose answer was lost): QPay is asked to cancel; none there is cancelled too.
         var (leased, won) = await receipts.UpdateAsync(
             row.SessionId, row.PaymentId,
-            r => r.Status == ReceiptStatus.Registered && !(r.LeaseUntil > now) ? r with { LeaseUntil = now + Lease } : null,
+            r => r.Status is not (ReceiptStatus.Cancelled or ReceiptStatus.Skipped) && !(r.LeaseUntil > now) ? r with { LeaseUntil = now + Lease } : null,
             CancellationToken.None).ConfigureAwait(false);
         if (!won || leased is null)
         {
@@ -150,7 +151,7 @@ public sealed class ReceiptIssuer(
     /// </summary>
     private async Task ComeBackAfterLeaseAsync(ReceiptRecord? row, ReceiptMessage message, DateTimeOffset now)
     {
-        if (row is { LeaseUntil: { } until } && until > now && (row.Status == ReceiptStatus.Pending || (message.Cancel && row.Status == ReceiptStatus.Registered)))
+        if (row is { LeaseUntil: { } until } && until > now && (row.Status == ReceiptStatus.Pending || (message.Cancel && row.Status != ReceiptStatus.Cancelled)))
         {
             await queue.EnqueueAsync(message, until - now + TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         }

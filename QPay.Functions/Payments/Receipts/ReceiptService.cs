@@ -45,28 +45,40 @@ public sealed class ReceiptService(
         }
     }
 
-    /// <summary>A refunded payment's receipt is to be cancelled, once: the receipt queue does it.</summary>
+    /// <summary>
+    /// A refunded payment's receipt is to be cancelled: marked, and asked of the receipt queue (again
+    /// on every call until it is cancelled: the issuer cancels once, so a lost message costs nothing).
+    /// </summary>
     public async Task CancelAsync(string sessionId, string paymentId, CancellationToken cancellationToken)
     {
-        var (row, changed) = await receipts.UpdateAsync(
+        var (row, _) = await receipts.UpdateAsync(
             sessionId, paymentId,
             r => r.CancelRequested || r.Status is ReceiptStatus.Cancelled or ReceiptStatus.Skipped ? null : r with { CancelRequested = true },
             cancellationToken).ConfigureAwait(false);
-        if (changed && row is not null)
+        if (row is { Status: not (ReceiptStatus.Cancelled or ReceiptStatus.Skipped) })
         {
             await queue.EnqueueAsync(new ReceiptMessage(sessionId, paymentId, Cancel: true), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Queues every FAILED receipt of the session again, its attempts reset, and every PENDING one
-    /// nobody holds (its message may be gone); answers how many.
+    /// Queues every FAILED receipt of the session again, its attempts reset; every PENDING one nobody
+    /// holds whose message may be gone (attempted, or waiting over <see cref="StalePending"/>); and
+    /// every cancel not done yet. Answers how many.
     /// </summary>
     public async Task<int> RetryFailedAsync(string sessionId, CancellationToken cancellationToken)
     {
         var retried = 0;
         var now = clock.GetUtcNow();
-        foreach (var row in (await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false)).Where(r => IsStuck(r, now)))
+        var rows = await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows.Where(r => r.CancelRequested && r.Status is not (ReceiptStatus.Cancelled or ReceiptStatus.Skipped) && !(r.LeaseUntil > now)))
+        {
+            await queue.EnqueueAsync(new ReceiptMessage(sessionId, row.PaymentId, Cancel: true), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            Log.ReceiptRetried(logger, sessionId, row.PaymentId);
+            retried++;
+        }
+
+        foreach (var row in rows.Where(r => IsStuck(r, now)))
         {
             var (_, changed) = await receipts.UpdateAsync(
                 sessionId, row.PaymentId,
@@ -88,8 +100,13 @@ public sealed class ReceiptService(
         return retried;
     }
 
+    /// <summary>A PENDING receipt never attempted this long after its row was written has lost its message.</summary>
+    public static readonly TimeSpan StalePending = TimeSpan.FromMinutes(5);
+
     private static bool IsStuck(ReceiptRecord row, DateTimeOffset now) =>
-        !row.CancelRequested && (row.Status == ReceiptStatus.Failed || (row.Status == ReceiptStatus.Pending && !(row.LeaseUntil > now) && row.Attempts > 0));
+        !row.CancelRequested
+        && (row.Status == ReceiptStatus.Failed
+            || (row.Status == ReceiptStatus.Pending && !(row.LeaseUntil > now) && (row.Attempts > 0 || now - row.CreatedAt > StalePending)));
 
     /// <summary>
     /// Writes the rows' summary to the session. Written again if the rows changed meanwhile, so two

@@ -258,6 +258,12 @@ public sealed class PaymentReconciler(
         }
 
         Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, last.Result.ToApi(), "invoice cancelled at QPay, session expired");
+        if (underpaid && expired is not { Status: SessionStatus.Expired })
+        {
+            // Paid meanwhile: the session goes the PAID way, and the refund planned for it is withdrawn.
+            await refunds.WithdrawUnderpaidAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+        }
+
         if (underpaid && expired is { Status: SessionStatus.Expired })
         {
             // Keeps the session in the index (the refund's own entry) until its refund is done.

@@ -53,6 +53,9 @@ public sealed class RefundProcessor(
     private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(1);
 
+    /// <summary>After this many failed reversals (about 8 hours on the backoff) an error asks a person to look.</summary>
+    public const int AttentionAfterAttempts = 10;
+
     /// <remarks>Runs to its end once QPay is asked, whatever the caller's token says.</remarks>
     public async Task<RefundProgress> ProcessAsync(string sessionId)
     {
@@ -68,7 +71,8 @@ public sealed class RefundProcessor(
             return new RefundProgress(RefundRun.NotRefunding, session);
         }
 
-        var plan = await PlanAsync(session).ConfigureAwait(false);
+        var claim = await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
+        var plan = await PlanAsync(session, claim).ConfigureAwait(false);
         if (plan is null)
         {
             Log.RefundWithoutPlan(logger, sessionId, session.Status.ToApi());
@@ -104,6 +108,19 @@ public sealed class RefundProcessor(
         var all = records.Values.ToList();
         var synced = await sync.ApplyAsync(session, CancellationToken.None).ConfigureAwait(false);
         var waiting = all.Where(r => r.IsPendingApi).ToList();
+
+        // A payment the claim verified that QPay's list does not show (yet) is not forgotten: the refund waits for it.
+        var missing = (claim?.PaymentIds ?? []).Where(id => !records.ContainsKey(RefundKeys.Payment(id))).ToList();
+        foreach (var paymentId in missing)
+        {
+            Log.RefundPaymentMissing(logger, sessionId, invoiceId, paymentId);
+        }
+
+        if (waiting.Count == 0 && missing.Count > 0)
+        {
+            return await RetryAsync(synced, now + options.Value.RefundRetryBackoff).ConfigureAwait(false);
+        }
+
         if (waiting.Count == 0)
         {
             await index.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
@@ -115,7 +132,7 @@ public sealed class RefundProcessor(
     }
 
     /// <summary>The session's plan; a late payment held for its refund whose plan was never written gets it now.</summary>
-    private async Task<RefundPlan?> PlanAsync(PaymentSession session)
+    private async Task<RefundPlan?> PlanAsync(PaymentSession session, ProcessedInvoice? claim)
     {
         var plan = await ledger.GetPlanAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false);
         if (plan?.IsWhole == true)
@@ -123,7 +140,6 @@ public sealed class RefundProcessor(
             return plan;
         }
 
-        var claim = await claims.GetAsync(session.InvoiceId!, CancellationToken.None).ConfigureAwait(false);
         if (claim?.State != ClaimState.HeldForRefund)
         {
             return null;
@@ -144,7 +160,23 @@ public sealed class RefundProcessor(
         var counted = payments.CountedRows(invoiceId);
         foreach (var row in counted.Where(r => !r.HasPaymentId))
         {
-            Log.RefundablePaymentWithoutId(logger, session.SessionId, invoiceId, row.Amount ?? 0m);
+            // QPay cannot reverse what it names no id for: it goes back by hand, under a key its own fields make.
+            var key = RefundKeys.Payment(FormattableString.Invariant($"no-id {row.Amount} {row.PaidAt:o} {row.PaymentType}"));
+            if (!records.ContainsKey(key))
+            {
+                var (manual, created) = await ledger.AddAsync(
+                    new RefundRecord
+                    {
+                        SessionId = session.SessionId, Key = key, InvoiceId = invoiceId, Kind = RefundKind.Payment, AmountMnt = row.Amount ?? 0m,
+                        Method = RefundMethod.Manual, Status = RefundStatus.Pending, Reason = plan.WholeReason!, Note = plan.WholeNote, CreatedAt = now,
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+                records[key] = manual;
+                if (created)
+                {
+                    Log.RefundablePaymentWithoutId(logger, session.SessionId, invoiceId, manual.AmountMnt);
+                }
+            }
         }
 
         var refundedRows = payments.Rows.Where(r => r.HasPaymentId && r.Is("REFUNDED") && r.IsForInvoice(invoiceId))
@@ -240,6 +272,11 @@ public sealed class RefundProcessor(
             var next = clock.GetUtcNow() + Backoff(leased.Attempts);
             var code = exception.ErrorCode ?? "QPAY_ERROR";
             Log.RefundAttemptFailed(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, code, leased.Attempts, next);
+            if (leased.Attempts >= AttentionAfterAttempts)
+            {
+                Log.RefundNeedsAttention(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, leased.Attempts, code);
+            }
+
             outcome = r => r with { LeaseUntil = null, NextAttemptAt = next, LastError = code };
         }
 

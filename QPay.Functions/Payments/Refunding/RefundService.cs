@@ -214,8 +214,9 @@ public sealed class RefundService(
         return new RefundOutcome(RefundResult.Accepted, session, settled);
     }
 
-    public Task<RefundPage> ListPendingManualAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken) =>
-        ledger.ListAsync(RefundMethod.Manual, RefundStatus.Pending, pageSize, continuationToken, cancellationToken);
+    /// <summary>Pending refunds of every session: manual ones still to transfer, or card reversals still retried.</summary>
+    public Task<RefundPage> ListPendingAsync(RefundMethod method, int pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+        ledger.ListAsync(method, RefundStatus.Pending, pageSize, continuationToken, cancellationToken);
 
     private static RefundOutcome Refused(PaymentSession session) =>
         new(session.Status == SessionStatus.Paid ? RefundResult.NotYet : RefundResult.NotRefundable, session);

@@ -63,7 +63,7 @@ public sealed class RefundSync(IRefundLedger ledger, ISessionStore sessions, ISe
             {
                 var next = s with
                 {
-                    Status = !whole ? s.Status : done || s.Status == SessionStatus.Refunded ? SessionStatus.Refunded : SessionStatus.RefundPending,
+                    Status = !whole ? s.Status : done ? SessionStatus.Refunded : SessionStatus.RefundPending,
                     Refund = RefundProjection.Summarise(s, plan, records),
                 };
                 changed = next != s;

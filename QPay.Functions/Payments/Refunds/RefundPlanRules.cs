@@ -15,6 +15,15 @@ public static class RefundPlanRules
             _ => (plan ?? new RefundPlan { SessionId = sessionId }) with { WholeReason = reason, WholeNote = note, WholeSource = source, WholeRequestedAt = at },
         };
 
+    /// <summary>
+    /// An automatic whole refund planned for an underpaid session whose expiry or cancel did not
+    /// happen after all (it was paid meanwhile): withdrawn, so the paid session's own refunds stay open.
+    /// </summary>
+    public static RefundPlan? WithoutUnderpaidWhole(RefundPlan? plan) =>
+        plan is { WholeReason: RefundReasons.Underpaid }
+            ? plan with { WholeReason = null, WholeNote = null, WholeSource = null, WholeRequestedAt = null }
+            : null;
+
     public static RefundPlan? WithShop(RefundPlan? plan, string sessionId, string shopId) =>
         plan is { IsWhole: true } || plan?.Shops.Contains(shopId, StringComparer.Ordinal) == true
             ? null

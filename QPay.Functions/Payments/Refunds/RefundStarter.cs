@@ -63,6 +63,10 @@ public sealed class RefundStarter(
         return WholeRefundStart.Started;
     }
 
+    /// <summary>Withdraws an underpaid session's planned refund when the session became paid instead of expired or cancelled.</summary>
+    public Task WithdrawUnderpaidAsync(string sessionId, CancellationToken cancellationToken) =>
+        ledger.UpdatePlanAsync(sessionId, RefundPlanRules.WithoutUnderpaidWhole, cancellationToken);
+
     /// <param name="enqueue">False when the caller carries the refund out itself right away (the route).</param>
     public async Task<(WholeRefundStart Result, PaymentSession Session)> StartWholeAsync(
         PaymentSession session, string reason, string? note, string source, bool enqueue, CancellationToken cancellationToken)

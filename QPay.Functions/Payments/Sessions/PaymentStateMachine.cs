@@ -50,7 +50,8 @@ public static class PaymentStateMachine
         [SessionStatus.Cancelled] = [SessionStatus.Paid, SessionStatus.Processed, SessionStatus.RefundPending],
         [SessionStatus.Failed] = [],
         [SessionStatus.RefundPending] = [SessionStatus.Refunded],
-        [SessionStatus.Refunded] = [],
+        // A payment made after the refund (QPay may keep a partly paid invoice open) has money to give back again.
+        [SessionStatus.Refunded] = [SessionStatus.RefundPending],
     };
 
     /// <summary>Every allowed move (a status to itself is always allowed: a write that changes other fields).</summary>

@@ -28,6 +28,7 @@ public sealed class InvoiceClaimer(
     IOrderQueue orderQueue,
     RefundStarter refunds,
     IRefundQueue refundQueue,
+    IPendingSessionIndex index,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<InvoiceClaimer> logger)
@@ -112,6 +113,7 @@ public sealed class InvoiceClaimer(
 
         if (refunding)
         {
+            Log.PaymentOnRefundingSession(logger, sessionId, invoiceId, verification.PaidMnt);
             await ContinueRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
             return new ClaimOutcome(ClaimResult.HeldForRefund, []);
         }
@@ -139,7 +141,7 @@ public sealed class InvoiceClaimer(
             await RequeueIfStuckAsync(claim).ConfigureAwait(false);
         }
         else if (claim.State == ClaimState.HeldForRefund
-            && await sessions.GetAsync(claim.SessionId, CancellationToken.None).ConfigureAwait(false) is { Refund.Whole: not true })
+            && await sessions.GetAsync(claim.SessionId, CancellationToken.None).ConfigureAwait(false) is { } held && held.Refund?.Whole != true)
         {
             // A repeated callback (or the reconciler) repairs a lost REFUND_PENDING write or refund start.
             await MarkAsync(claim.SessionId, claim.InvoiceId, SessionStatus.RefundPending, claim.PaidMnt, null).ConfigureAwait(false);
@@ -234,15 +236,18 @@ public sealed class InvoiceClaimer(
         }
     }
 
+    /// <summary>The reconciler's index takes the session back first (a finished refund has left it), then the queue is asked.</summary>
     private async Task ContinueRefundAsync(string sessionId, string invoiceId)
     {
         try
         {
+            var now = clock.GetUtcNow();
+            await index.AddAsync(new PendingSessionEntry(sessionId, now, now + options.Value.RefundFollowUp, LastOutcome: "REFUND"), CancellationToken.None).ConfigureAwait(false);
             await refundQueue.EnqueueAsync(new RefundMessage(sessionId), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            // The refunding session is in the reconciler's index until its refund is done.
+            // A repeated callback asks again; once the index has the session, the reconciler does.
             Log.MarkPaidFailed(logger, exception, sessionId, invoiceId, SessionStatus.RefundPending.ToApi());
         }
     }
