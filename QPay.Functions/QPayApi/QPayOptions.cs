@@ -28,6 +28,12 @@ public sealed class QPayOptions
     [ConfigurationKeyName("QPAY_TOTAL_TIMEOUT_SEC")]
     public int TotalTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long one QPay call can last, retries included, plus a margin: a lease held while QPay is
+    /// asked must outlast it, or a second caller could ask while the first is still waiting.
+    /// </summary>
+    public TimeSpan LeaseFloor => TimeSpan.FromSeconds(TotalTimeoutSeconds + 30);
+
     /// <summary>A token is renewed this long before QPay's <c>expires_in</c>.</summary>
     public TimeSpan TokenRenewalMargin { get; internal set; } = TimeSpan.FromSeconds(60);
 

@@ -20,10 +20,14 @@ public sealed class ReceiptIssuer(
     ISessionStore sessions,
     IQPayClient qpay,
     IOptions<EbarimtOptions> options,
+    IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
     ILogger<ReceiptIssuer> logger)
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan MinLease = TimeSpan.FromMinutes(2);
+
+    /// <summary>Two minutes, or longer when QPay calls may take longer (QPAY_TOTAL_TIMEOUT_SEC).</summary>
+    private TimeSpan Lease => MinLease > qpayOptions.Value.LeaseFloor ? MinLease : qpayOptions.Value.LeaseFloor;
 
     /// <remarks>Runs to its end once QPay is asked, whatever the caller's token says.</remarks>
     public async Task ProcessAsync(ReceiptMessage message)

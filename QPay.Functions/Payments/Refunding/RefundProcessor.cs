@@ -47,6 +47,7 @@ public sealed class RefundProcessor(
     IRefundQueue queue,
     IPendingSessionIndex index,
     IOptions<PaymentOptions> options,
+    IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
     ILogger<RefundProcessor> logger)
 {
@@ -243,7 +244,7 @@ public sealed class RefundProcessor(
     private async Task<RefundRecord> AttemptAsync(RefundRecord record)
     {
         var now = clock.GetUtcNow();
-        var lease = options.Value.RefundLease;
+        var lease = options.Value.RefundLease > qpayOptions.Value.LeaseFloor ? options.Value.RefundLease : qpayOptions.Value.LeaseFloor;
         var (leased, won) = await ledger.UpdateAsync(
             record.SessionId, record.Key,
             r => r.IsPendingApi && !(r.LeaseUntil > now) && !(r.NextAttemptAt > now) ? r with { LeaseUntil = now + lease, Attempts = r.Attempts + 1 } : null,
