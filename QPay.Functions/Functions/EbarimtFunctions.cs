@@ -62,7 +62,7 @@ public sealed class EbarimtFunctions(SessionReads reads, ReceiptService receipts
     }
 
     private static EbarimtResponse Answer(string sessionId, PaymentStatusView status) =>
-        new(true, sessionId, status.Status, status.InvoiceId, status.FirstPaymentId, ReceiptView.From(status.Receipts));
+        new(true, sessionId, status.Status, status.InvoiceId, status.Receipts?.Receipts.FirstOrDefault()?.PaymentId, ReceiptView.From(status.Receipts));
 
     /// <summary>The seed system's shape: <c>{ok, sessionId, status, invoiceId, paymentId, ebarimt}</c> (ebarimt null until the orders exist).</summary>
     public sealed record EbarimtResponse(bool Ok, string SessionId, string Status, string? InvoiceId, string? PaymentId, ReceiptView? Ebarimt);

@@ -55,6 +55,17 @@ public sealed class StorageClients
             return queue;
         });
 
+    /// <summary>Azure Queue Storage hides a message for at most 7 days.</summary>
+    private static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(7);
+
+    /// <summary>Puts a message on the queue, invisible for <paramref name="delay"/> (a retry's wait; at most 7 days).</summary>
+    public async Task SendAsync(string queueName, string message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var queue = await GetQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
+        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay < MaxVisibilityDelay ? delay : MaxVisibilityDelay;
+        await queue.SendMessageAsync(message, visibility, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<T> GetOrCreate<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string name, Func<Task<T>> create)
     {
         var lazy = cache.GetOrAdd(name, _ => new Lazy<Task<T>>(create));

@@ -75,8 +75,8 @@ public sealed class OrderCreationService(
         var orderIds = split.Select(o => o.OrderId).ToList();
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
         // One e-receipt per counted payment, asked before the orders count as created so that a retry asks again (once: rows per payment).
-        await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
-        await FinishSessionAsync(session, orderIds, claim, cancellationToken).ConfigureAwait(false);
+        var skippedReceipts = await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
+        await FinishSessionAsync(session, orderIds, claim, cancellationToken, skippedReceipts).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
         await claims.TryUpdateAsync(
@@ -123,7 +123,8 @@ public sealed class OrderCreationService(
     }
 
     /// <summary>The session becomes PROCESSED with its order ids (ETag-guarded, never backwards), and shows its refunds.</summary>
-    private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken)
+    /// <param name="receipts">A receipt summary to write with it (SKIPPED when e-receipts are off); null leaves the stored one.</param>
+    private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken, SessionReceipts? receipts = null)
     {
         var records = MntAmount.Excess(claim.PaidMnt, session.ExpectedMnt) == 0m
             ? []
@@ -136,6 +137,7 @@ public sealed class OrderCreationService(
                 OrderIds = orderIds,
                 PaidMnt = s.PaidMnt ?? claim.PaidMnt,
                 Refund = records.Count == 0 ? s.Refund : RefundProjection.Summarise(s, null, records),
+                Receipts = receipts ?? s.Receipts,
             },
             cancellationToken).ConfigureAwait(false);
         if (processed is not null)

@@ -24,17 +24,11 @@ public interface IReceiptQueue
 
 internal sealed class StorageReceiptQueue(StorageClients storage, IOptions<EbarimtOptions> options) : IReceiptQueue
 {
-    public async Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        var queue = await storage.GetQueueAsync(options.Value.Queue, cancellationToken).ConfigureAwait(false);
-        await queue.SendMessageAsync(Serialize(message), delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
+    public Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
+        storage.SendAsync(options.Value.Queue, Serialize(message), delay, cancellationToken);
 
-    public async Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken)
-    {
-        var queue = await storage.GetQueueAsync(options.Value.Queue + "-poison", cancellationToken).ConfigureAwait(false);
-        await queue.SendMessageAsync(Serialize(message), cancellationToken).ConfigureAwait(false);
-    }
+    public Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken) =>
+        storage.SendAsync(options.Value.Queue + "-poison", Serialize(message), TimeSpan.Zero, cancellationToken);
 
     private static string Serialize(ReceiptMessage message) => JsonSerializer.Serialize(message, ReceiptQueueJson.Default.ReceiptMessage);
 }

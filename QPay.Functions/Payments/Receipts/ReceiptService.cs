@@ -19,15 +19,17 @@ public sealed class ReceiptService(
     TimeProvider clock,
     ILogger<ReceiptService> logger)
 {
-    /// <summary>The receipts of a paid invoice's payments: rows and messages, or SKIPPED when e-receipts are off.</summary>
-    public async Task RequestAsync(PaymentSession session, string invoiceId, IReadOnlyList<string> paymentIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// The receipts of a paid invoice's payments: rows and messages. When e-receipts are off nothing
+    /// is written: the answer is the SKIPPED summary for the caller's own write of the session
+    /// (null when on: the rows' summary is written here, before any message can finish one).
+    /// </summary>
+    public async Task<SessionReceipts?> RequestAsync(PaymentSession session, string invoiceId, IReadOnlyList<string> paymentIds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (!options.Value.Enabled)
         {
-            var skipped = new SessionReceipts(ReceiptStatus.Skipped, paymentIds.Select(id => new SessionReceiptLine(id, ReceiptStatus.Skipped, null, null, null, null, null, null, now, null)).ToList());
-            await WriteAsync(session.SessionId, skipped, cancellationToken).ConfigureAwait(false);
-            return;
+            return new SessionReceipts(ReceiptStatus.Skipped, paymentIds.Select(id => new SessionReceiptLine(id, ReceiptStatus.Skipped, null, null, null, null, null, null, now, null)).ToList());
         }
 
         foreach (var paymentId in paymentIds)
@@ -43,6 +45,8 @@ public sealed class ReceiptService(
         {
             await queue.EnqueueAsync(new ReceiptMessage(session.SessionId, row.PaymentId), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     /// <summary>
@@ -147,18 +151,20 @@ public sealed class ReceiptService(
     /// <summary>True when the session changed.</summary>
     private async Task<bool> WriteAsync(string sessionId, SessionReceipts? summary, CancellationToken cancellationToken)
     {
-        var before = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (before is null || Equals(before.Receipts, summary))
-        {
-            return false;
-        }
-
-        var updated = await sessions.UpdateAsync(sessionId, s => s with { Receipts = summary }, cancellationToken).ConfigureAwait(false);
-        if (updated is not null)
+        var changed = false;
+        var updated = await sessions.UpdateAsync(
+            sessionId,
+            s =>
+            {
+                changed = !Equals(s.Receipts, summary);
+                return changed ? s with { Receipts = summary } : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (changed && updated is not null)
         {
             await cache.StoreAsync(updated).ConfigureAwait(false);
         }
 
-        return true;
+        return changed;
     }
 }

@@ -17,15 +17,8 @@ public interface IRefundQueue
 
 internal sealed class StorageRefundQueue(StorageClients storage, IOptions<PaymentOptions> options) : IRefundQueue
 {
-    /// <summary>Azure Queue Storage hides a message for at most 7 days.</summary>
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
-
-    public async Task EnqueueAsync(RefundMessage message, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        var queue = await storage.GetQueueAsync(options.Value.RefundQueue, cancellationToken).ConfigureAwait(false);
-        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay < MaxDelay ? delay : MaxDelay;
-        await queue.SendMessageAsync(JsonSerializer.Serialize(message, RefundQueueJson.Default.RefundMessage), visibility, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
+    public Task EnqueueAsync(RefundMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
+        storage.SendAsync(options.Value.RefundQueue, JsonSerializer.Serialize(message, RefundQueueJson.Default.RefundMessage), delay, cancellationToken);
 }
 
 [JsonSerializable(typeof(RefundMessage))]

@@ -36,7 +36,11 @@ public sealed class RefundStarter(
     public const string AutomaticSource = "automatic";
 
     /// <summary>Writes the plan only: the first step, for a caller that changes the session in between.</summary>
-    public async Task<WholeRefundStart> PlanWholeAsync(PaymentSession session, string reason, string? note, string source, CancellationToken cancellationToken)
+    public async Task<WholeRefundStart> PlanWholeAsync(PaymentSession session, string reason, string? note, string source, CancellationToken cancellationToken) =>
+        (await PlanAsync(session, reason, note, source, cancellationToken).ConfigureAwait(false)) is null ? WholeRefundStart.PartlyRefunded : WholeRefundStart.Started;
+
+    /// <summary>The plan with the whole refund in it, or null when the plan refuses one.</summary>
+    private async Task<RefundPlan?> PlanAsync(PaymentSession session, string reason, string? note, string source, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var (plan, changed) = await ledger.UpdatePlanAsync(
@@ -45,7 +49,7 @@ public sealed class RefundStarter(
             cancellationToken).ConfigureAwait(false);
         if (plan?.IsWhole != true)
         {
-            return WholeRefundStart.PartlyRefunded;
+            return null;
         }
 
         if (changed)
@@ -60,7 +64,7 @@ public sealed class RefundStarter(
             }
         }
 
-        return WholeRefundStart.Started;
+        return plan;
     }
 
     /// <summary>Withdraws an underpaid session's planned refund when the session became paid instead of expired or cancelled.</summary>
@@ -71,7 +75,7 @@ public sealed class RefundStarter(
     public async Task<(WholeRefundStart Result, PaymentSession Session)> StartWholeAsync(
         PaymentSession session, string reason, string? note, string source, bool enqueue, CancellationToken cancellationToken)
     {
-        if (await PlanWholeAsync(session, reason, note, source, cancellationToken).ConfigureAwait(false) != WholeRefundStart.Started)
+        if (await PlanAsync(session, reason, note, source, cancellationToken).ConfigureAwait(false) is not { } plan)
         {
             return (WholeRefundStart.PartlyRefunded, session);
         }
@@ -81,7 +85,6 @@ public sealed class RefundStarter(
             new PendingSessionEntry(session.SessionId, session.CreatedAt, now + options.Value.RefundFollowUp, LastOutcome: "REFUND"),
             cancellationToken).ConfigureAwait(false);
 
-        var plan = await ledger.GetPlanAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         var records = await ledger.ListAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         var pending = await sessions.UpdateAsync(
             session.SessionId,

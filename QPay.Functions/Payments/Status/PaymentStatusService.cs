@@ -5,7 +5,7 @@ namespace QPay.Functions.Payments.Status;
 /// <summary>What a polling client sees of a session. Amounts are MNT.</summary>
 public sealed record PaymentStatusView(
     string Status, string? InvoiceId, IReadOnlyList<string> OrderIds, decimal? PaidAmount, decimal ExpectedAmount, DateTimeOffset ExpiresAt, DateTimeOffset? CancelledAt,
-    SessionRefund? Refund, SessionReceipts? Receipts, string? FirstPaymentId);
+    SessionRefund? Refund, SessionReceipts? Receipts);
 
 /// <summary>
 /// Answers a session's status from Redis, else Table Storage. Reads only: it never calls QPay and
@@ -22,7 +22,6 @@ public sealed class PaymentStatusService(SessionReader sessions)
         }
 
         return new PaymentStatusView(
-            session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt, session.ExpiresAt, session.CancelledAt, session.Refund,
-            session.Receipts, session.Receipts?.Receipts.FirstOrDefault()?.PaymentId);
+            session.Status.ToApi(), session.InvoiceId, session.OrderIds, session.PaidMnt, session.ExpectedMnt, session.ExpiresAt, session.CancelledAt, session.Refund, session.Receipts);
     }
 }
