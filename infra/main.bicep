@@ -191,6 +191,8 @@ var queueNames = [
   'qpay-order-creation-poison'
   'qpay-refunds'
   'qpay-refunds-poison'
+  'qpay-reconcile'
+  'qpay-reconcile-poison'
   'qpay-ebarimt'
   'qpay-ebarimt-poison'
 ]

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.QPayApi;
@@ -38,6 +39,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         OrderQueueName = orderQueue;
         RefundQueueName = "test-refunds-" + orderQueue["test-orders-".Length..];
         ReceiptQueueName = "test-ebarimt-" + orderQueue["test-orders-".Length..];
+        ReconcileQueueName = "test-reconcile-" + orderQueue["test-orders-".Length..];
         _sandboxHttp = new HttpClient { BaseAddress = sandbox.BaseUrl };
     }
 
@@ -54,6 +56,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public string RefundQueueName { get; }
 
     public string ReceiptQueueName { get; }
+
+    public string ReconcileQueueName { get; }
 
     public static async Task<PaymentsHarness> StartAsync(
         Action<SandboxOptions>? sandbox = null,
@@ -82,6 +86,8 @@ internal sealed class PaymentsHarness : IAsyncDisposable
                 o.OrderCreationQueue = orderQueue;
                 o.RefundQueue = "test-refunds-" + orderQueue["test-orders-".Length..];
                 o.PendingIndexPartition = "test-pending-" + orderQueue;
+                o.LegacyPendingIndexPartition = "test-legacy-" + orderQueue;
+                o.ReconcileQueue = "test-reconcile-" + orderQueue["test-orders-".Length..];
             });
             s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);
@@ -246,6 +252,32 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return processed;
     }
 
+    public QueueClient ReconcileQueue() =>
+        new(LocalStack.StorageConnectionString, ReconcileQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    /// <summary>
+    /// One reconciler round as the host runs it: the timer hands out what is due, then every visit
+    /// queued is taken through the queue function's own path. Answers the visits' outcomes.
+    /// </summary>
+    public async Task<ReconcileSummary> ReconcileAsync()
+    {
+        var dispatched = await Get<ReconcileDispatcher>().RunAsync(CancellationToken.None);
+        var visits = await VisitQueuedAsync();
+        return ReconcileSummary.Of(dispatched, visits);
+    }
+
+    /// <summary>Takes every reconcile message now on the queue, as the queue trigger would.</summary>
+    public async Task<List<ReconcileVisit>> VisitQueuedAsync()
+    {
+        var visits = new List<ReconcileVisit>();
+        var reconciler = Get<PaymentReconciler>();
+        await DrainAsync(
+            ReconcileQueue(),
+            async m => visits.Add(await reconciler.VisitAsync(ReconcileMessage.Parse(m.Body.ToString())!, CancellationToken.None)),
+            maxRounds: int.MaxValue);
+        return visits;
+    }
+
     public QueueClient RefundQueue() =>
         new(LocalStack.StorageConnectionString, RefundQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
@@ -308,6 +340,27 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         await RefundQueue().DeleteIfExistsAsync();
         await ReceiptQueue().DeleteIfExistsAsync();
         await ReceiptPoisonQueue().DeleteIfExistsAsync();
+        await ReconcileQueue().DeleteIfExistsAsync();
+    }
+}
+
+/// <summary>What one reconciler round did: the timer's hand-out and its visits' outcomes.</summary>
+/// <param name="Checked">Visits that asked QPay or carried a refund on (recoveries included).</param>
+internal sealed record ReconcileSummary(DispatchSummary Dispatched, int Checked, int Recovered, int Requeued, int Expired, int Removed, int Failed, int Skipped)
+{
+    public static ReconcileSummary Of(DispatchSummary dispatched, IReadOnlyList<ReconcileVisit> visits)
+    {
+        return new(
+            dispatched,
+            Count(ReconcileVisit.Checked) + Count(ReconcileVisit.Recovered),
+            Count(ReconcileVisit.Recovered),
+            Count(ReconcileVisit.Requeued),
+            Count(ReconcileVisit.Expired),
+            Count(ReconcileVisit.Removed),
+            Count(ReconcileVisit.Failed),
+            Count(ReconcileVisit.Skipped));
+
+        int Count(ReconcileVisit kind) => visits.Count(v => v == kind);
     }
 }
 

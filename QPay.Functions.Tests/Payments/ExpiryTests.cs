@@ -53,9 +53,8 @@ public sealed class ExpiryTests
         await using var _ = harness;
         var user = "user-exp-late";
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(user);
-        var reconciler = harness.Get<PaymentReconciler>();
         clock.Advance(TimeSpan.FromMinutes(30));
-        Assert.Equal(1, (await reconciler.RunAsync(default)).Expired);
+        Assert.Equal(1, (await harness.ReconcileAsync()).Expired);
         Assert.Equal(SessionStatus.Expired, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
 
         var paymentId = await harness.PayAsync(invoiceId, evenIfCanceled: true);
@@ -75,23 +74,22 @@ public sealed class ExpiryTests
         var (harness, clock) = await StartAsync();
         await using var _ = harness;
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-exp-outage");
-        var reconciler = harness.Get<PaymentReconciler>();
         clock.Advance(TimeSpan.FromMinutes(30));
         // A refusal rather than a 5xx: the client's retries of a 5xx wait on the (fake) clock.
         harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentCheck, Status = 400, Error = "SYSTEM_BUSY", Count = 1_000 });
 
-        var during = await reconciler.RunAsync(default);
+        var during = await harness.ReconcileAsync();
 
         Assert.Equal(0, during.Expired);
         Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
         Assert.NotEqual(SandboxInvoiceStatus.Canceled, harness.Sandbox.State.FindInvoice(invoiceId)!.Status);
-        var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(clock.GetUtcNow().AddDays(1), 10, default), e => e.SessionId == sessionId);
+        var entry = (await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default))!;
         Assert.Equal("VERIFICATION_FAILED", entry.LastOutcome);
 
         harness.Sandbox.ClearFaults();
         var paymentId = await harness.PayAsync(invoiceId); // paid during the outage
         clock.Advance(TimeSpan.FromHours(1));
-        var after = await reconciler.RunAsync(default);
+        var after = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal(1, after.Recovered);
@@ -105,14 +103,13 @@ public sealed class ExpiryTests
         var (harness, clock) = await StartAsync();
         await using var _ = harness;
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-exp-refused");
-        var reconciler = harness.Get<PaymentReconciler>();
         clock.Advance(TimeSpan.FromMinutes(30));
         harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCancel, Status = 400, Error = "SOMETHING_NEW", Count = 1 });
 
-        var refused = await reconciler.RunAsync(default);
+        var refused = await harness.ReconcileAsync();
         var checksAfterRefusal = harness.QPayCalls(EndpointKeys.PaymentCheck);
         clock.Advance(TimeSpan.FromHours(1));
-        var next = await reconciler.RunAsync(default);
+        var next = await harness.ReconcileAsync();
 
         Assert.Equal(0, refused.Expired);
         Assert.Equal(1, next.Expired);
@@ -132,7 +129,7 @@ public sealed class ExpiryTests
         var callback = await harness.CallbackAsync(invoiceId, "p"); // claimed just before the expiry run; its message is lost
         await harness.OrderQueue().ClearMessagesAsync();
 
-        var first = await harness.Get<PaymentReconciler>().RunAsync(default); // DUPLICATE for the reconciler: requeued (stuck at once)
+        var first = await harness.ReconcileAsync(); // DUPLICATE for the reconciler: requeued (stuck at once)
         await harness.ProcessOrderQueueAsync();
 
         Assert.Null(callback.Reason);

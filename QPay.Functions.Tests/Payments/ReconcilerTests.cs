@@ -24,16 +24,16 @@ public sealed class ReconcilerTests
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-1");
         await harness.PayAsync(invoiceId); // no callback is delivered
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
-        var after = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var after = await harness.ReconcileAsync();
 
         Assert.Equal(1, summary.Checked);
         Assert.Equal(1, summary.Recovered);
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
         Assert.Equal(0, after.Checked);
-        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
-        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.StartsWith("Reconciler run: checked 1, recovered 1", StringComparison.Ordinal));
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.StartsWith("Reconciler timer: 1 visits queued of 1 due", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -42,12 +42,11 @@ public sealed class ReconcilerTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var harness = await PaymentsHarness.StartAsync(services: s => { ImmediateSchedule(s); s.AddSingleton<TimeProvider>(clock); });
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-2");
-        var reconciler = harness.Get<PaymentReconciler>();
 
         var runs = new List<ReconcileSummary>();
         for (var i = 0; i < 5; i++)
         {
-            runs.Add(await reconciler.RunAsync(default));
+            runs.Add(await harness.ReconcileAsync());
         }
 
         // Three scheduled checks, then nothing until the session's expiry (30 minutes by default).
@@ -56,7 +55,7 @@ public sealed class ReconcilerTests
         Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
 
         clock.Advance(TimeSpan.FromMinutes(30));
-        var expiry = await reconciler.RunAsync(default);
+        var expiry = await harness.ReconcileAsync();
 
         Assert.Equal(1, expiry.Expired);
         Assert.Equal(4, harness.QPayCalls(EndpointKeys.PaymentCheck)); // the last check at expiry
@@ -65,8 +64,8 @@ public sealed class ReconcilerTests
         Assert.Equal(clock.GetUtcNow(), expired.ExpiredAt);
         Assert.Equal(QPay.Sandbox.SandboxInvoiceStatus.Canceled, harness.Sandbox.State.FindInvoice(invoiceId)!.Status);
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileGaveUp" && r.Message.Contains("NOT_PAID") && r.Message.Contains("expired"));
-        Assert.Equal(0, (await reconciler.RunAsync(default)).Checked);
-        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(clock.GetUtcNow().AddDays(1), 10, default));
+        Assert.Equal(0, (await harness.ReconcileAsync()).Checked);
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
     }
 
     [Fact]
@@ -75,16 +74,15 @@ public sealed class ReconcilerTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var harness = await PaymentsHarness.StartAsync(services: s => { ImmediateSchedule(s); s.AddSingleton<TimeProvider>(clock); });
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-late");
-        var reconciler = harness.Get<PaymentReconciler>();
         for (var i = 0; i < 3; i++)
         {
-            await reconciler.RunAsync(default); // three answered checks: NOT_PAID
+            await harness.ReconcileAsync(); // three answered checks: NOT_PAID
         }
 
         clock.Advance(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(1));
         await harness.PayAsync(invoiceId); // paid a second before expiry, its callback lost
         clock.Advance(TimeSpan.FromSeconds(1));
-        var expiry = await reconciler.RunAsync(default);
+        var expiry = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal(1, expiry.Recovered);
@@ -105,12 +103,12 @@ public sealed class ReconcilerTests
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         for (var i = 0; i < 5; i++)
         {
-            await harness.Get<PaymentReconciler>().RunAsync(default);
+            await harness.ReconcileAsync();
         }
 
-        var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+        var entry = (await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default))!;
         harness.Sandbox.ClearFaults();
-        var recovered = await harness.Get<PaymentReconciler>().RunAsync(default); // QPay answers again
+        var recovered = await harness.ReconcileAsync(); // QPay answers again
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal("VERIFICATION_FAILED", callback.Reason);
@@ -139,13 +137,13 @@ public sealed class ReconcilerTests
             EnqueuedAt = DateTimeOffset.UtcNow.AddMinutes(-10),
         }, default);
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal(1, summary.Requeued);
         Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
-        Assert.Empty(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default));
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
     }
 
     [Fact]
@@ -162,31 +160,54 @@ public sealed class ReconcilerTests
         await harness.PayAsync(fine);
         poisoned.Add(broken);
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
 
         Assert.Equal(1, summary.Failed);
         Assert.Equal(1, summary.Recovered);
-        var retry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddMinutes(10), 10, default), e => e.SessionId == broken);
+        var retry = (await harness.Get<IPendingSessionIndex>().GetAsync(broken, default))!;
         Assert.True(retry.NextCheckAt > DateTimeOffset.UtcNow);
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileEntryFailed" && r.Message.Contains(broken));
     }
 
     [Fact]
-    public async Task A_run_stops_at_its_time_budget_and_leaves_the_rest_for_the_next()
+    public async Task The_timer_tops_the_queue_up_to_its_target_and_leaves_the_rest_due()
     {
         await using var harness = await PaymentsHarness.StartAsync(services: s =>
         {
             ImmediateSchedule(s);
-            s.PostConfigure<PaymentOptions>(o => o.ReconcileRunBudget = TimeSpan.Zero);
+            s.PostConfigure<PaymentOptions>(o => o.ReconcileQueueTarget = 2);
         });
-        await harness.SeedTwoSellerSessionAsync("user-rc-budget");
-        await harness.SeedTwoSellerSessionAsync("user-rc-budget");
+        var sessions = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            sessions.Add((await harness.SeedTwoSellerSessionAsync("user-rc-target-" + i)).SessionId);
+        }
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var dispatcher = harness.Get<ReconcileDispatcher>();
+        var first = await dispatcher.RunAsync(default);
+        var full = await dispatcher.RunAsync(default);
+        var visits = await harness.VisitQueuedAsync();
+        var rest = await dispatcher.RunAsync(default);
 
-        Assert.Equal(2, summary.Deferred);
-        Assert.Equal(0, summary.Checked);
-        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        Assert.Equal((2, 2), (first.Due, first.Issued));
+        Assert.Equal((0, 2), (full.Issued, full.Waiting));
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReconcileQueueFull");
+        Assert.Equal(2, visits.Count(v => v == ReconcileVisit.Checked));
+        Assert.Equal(2, harness.QPayCalls(EndpointKeys.PaymentCheck));
+        // The one never checked goes first, before the two whose second check is due (at once, on this schedule).
+        Assert.Equal(2, rest.Issued);
+        var queued = (await harness.ReconcileQueue().PeekMessagesAsync(32)).Value.Select(m => ReconcileMessage.Parse(m.Body.ToString())!.SessionId).ToList();
+        var neverChecked = new List<string>();
+        foreach (var id in sessions)
+        {
+            if ((await harness.Get<IPendingSessionIndex>().GetAsync(id, default))!.Checks == 0)
+            {
+                neverChecked.Add(id);
+            }
+        }
+
+        Assert.Equal(2, queued.Count);
+        Assert.Contains(Assert.Single(neverChecked), queued);
     }
 
     private sealed class ThrowingSessionStore(ISessionStore inner, HashSet<string> poisoned) : ISessionStore
@@ -204,13 +225,13 @@ public sealed class ReconcilerTests
     public async Task With_the_default_schedule_a_new_session_is_not_checked_at_once()
     {
         await using var harness = await PaymentsHarness.StartAsync();
-        await harness.SeedTwoSellerSessionAsync("user-rc-3");
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-rc-3");
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
 
         Assert.Equal(0, summary.Checked);
         Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck));
-        var entry = Assert.Single(await harness.Get<IPendingSessionIndex>().ListDueAsync(DateTimeOffset.UtcNow.AddMinutes(4), 10, default));
+        var entry = (await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default))!;
         Assert.InRange(entry.NextCheckAt - entry.CreatedAt, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3));
     }
 
@@ -224,7 +245,7 @@ public sealed class ReconcilerTests
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         harness.Sandbox.ClearFaults(); // QPay recovers
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal("VERIFICATION_FAILED", callback.Reason);
@@ -240,7 +261,7 @@ public sealed class ReconcilerTests
         await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
         await harness.OrderQueue().ClearMessagesAsync(); // a crash between claim and queue, or a lost message
 
-        var summary = await harness.Get<PaymentReconciler>().RunAsync(default);
+        var summary = await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal(1, summary.Requeued);
@@ -250,13 +271,15 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
-    public async Task Timer_function_runs_the_reconciler()
+    public async Task The_timer_function_queues_the_visit_and_the_queue_function_checks_it()
     {
         await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
         var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-6");
         await harness.PayAsync(invoiceId);
 
         await harness.Function<ReconcilerFunction>().ReconcilePayments(new Microsoft.Azure.Functions.Worker.TimerInfo(), default);
+        var message = Assert.Single((await harness.ReconcileQueue().ReceiveMessagesAsync(32)).Value);
+        await harness.Function<ReconcileQueueFunction>().ReconcileSession(message, default);
 
         Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
     }

@@ -89,7 +89,7 @@ public sealed class FaultTests
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         harness.Sandbox.ClearFaults(); // QPay recovers
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal("VERIFICATION_FAILED", callback.Reason);
@@ -109,7 +109,7 @@ public sealed class FaultTests
 
         var callback = await harness.CallbackAsync(invoiceId, paymentId);
         harness.Sandbox.ClearFaults();
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.Equal("VERIFICATION_FAILED", callback.Reason);
@@ -123,7 +123,7 @@ public sealed class FaultTests
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-fault-nocallback");
         await harness.PayAsync(invoiceId);
 
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         await AssertProcessedOnceAsync(harness, "user-fault-nocallback", sessionId);
@@ -159,7 +159,7 @@ public sealed class FaultTests
         var callback = await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
         var queuedAfterCrash = await harness.QueuedOrderMessagesAsync();
         var claimAfterCrash = await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default);
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
         Assert.True(callback.Body.GetProperty("processed").GetBoolean());

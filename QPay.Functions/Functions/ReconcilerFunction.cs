@@ -3,12 +3,12 @@ using QPay.Functions.Payments.Reconciliation;
 
 namespace QPay.Functions.Functions;
 
-/// <summary>Every five minutes: finish the sessions whose callback never completed them.</summary>
-public sealed class ReconcilerFunction(PaymentReconciler reconciler)
+/// <summary>Every 15 seconds: hand the sessions due for a look to the reconcile queue (<see cref="ReconcileDispatcher"/>).</summary>
+public sealed class ReconcilerFunction(ReconcileDispatcher dispatcher)
 {
-    public const string Schedule = "0 */5 * * * *";
+    public const string Schedule = "*/15 * * * * *";
 
     [Function(nameof(ReconcilePayments))]
     public Task ReconcilePayments([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken) =>
-        reconciler.RunAsync(cancellationToken);
+        dispatcher.RunAsync(cancellationToken);
 }

@@ -72,9 +72,21 @@ internal static partial class Log
         Message = "Status rate limit: counting in Redis again, across all instances")]
     public static partial void RateLimitBackOnRedis(ILogger logger);
 
-    [LoggerMessage(EventId = 5040, EventName = "ReconcileSummary", Level = LogLevel.Information,
-        Message = "Reconciler run: checked {Checked}, recovered {Recovered}, re-enqueued {Requeued}, expired {Expired}, removed {Removed}, failed {Failed}, deferred {Deferred}")]
-    public static partial void ReconcileSummary(ILogger logger, int @checked, int recovered, int requeued, int expired, int removed, int failed, int deferred);
+    [LoggerMessage(EventId = 5040, EventName = "ReconcileDispatched", Level = LogLevel.Information,
+        Message = "Reconciler timer: {Issued} visits queued of {Due} due ({Stale} stale, {Failed} failed), {Waiting} already waiting, {Migrated} moved from the old index")]
+    public static partial void ReconcileDispatched(ILogger logger, int issued, int due, int stale, int failed, int waiting, int migrated);
+
+    [LoggerMessage(EventId = 5045, EventName = "ReconcileQueueFull", Level = LogLevel.Warning,
+        Message = "Reconciler timer: {Waiting} visits are already waiting (target {Target}); nothing more is queued until they are taken")]
+    public static partial void ReconcileQueueFull(ILogger logger, int waiting, int target);
+
+    [LoggerMessage(EventId = 5046, EventName = "ReconcileVisitNotQueued", Level = LogLevel.Warning,
+        Message = "Reconciler could not hand out a visit of session {SessionId}; it is due again soon")]
+    public static partial void ReconcileVisitNotQueued(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(EventId = 5047, EventName = "ReconcileMessageFailed", Level = LogLevel.Warning,
+        Message = "Reconcile message for session {SessionId} failed on attempt {DequeueCount}; the queue retries it")]
+    public static partial void ReconcileMessageFailed(ILogger logger, Exception exception, string sessionId, long dequeueCount);
 
     [LoggerMessage(EventId = 5041, EventName = "ReconcileRecovered", Level = LogLevel.Warning,
         Message = "Reconciler found session {SessionId} invoice {InvoiceId} paid without a processed callback; orders queued")]

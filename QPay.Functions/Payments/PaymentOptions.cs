@@ -61,10 +61,32 @@ public sealed class PaymentOptions
     public string OrderCreationQueue { get; internal set; } = Storage.StorageNames.OrderCreationQueue;
 
     /// <summary>
-    /// The PaymentSessions partition that indexes unfinished sessions. Session ids are 32 hex
-    /// digits, so it never meets a session row; tests isolate themselves with another.
+    /// The prefix of the PaymentSessions partitions that hold the reconciler's index (see
+    /// PendingSessionTableIndex). Session ids are 32 hex digits, so it never meets a session row;
+    /// tests isolate themselves with another.
     /// </summary>
-    public string PendingIndexPartition { get; internal set; } = "pending-index";
+    public string PendingIndexPartition { get; internal set; } = "reconcile";
+
+    /// <summary>The index's former single partition, read only to move its entries into the new layout.</summary>
+    public string LegacyPendingIndexPartition { get; internal set; } = "pending-index";
+
+    /// <summary>The queue the reconciler's timer hands each due session to (tests isolate themselves with another).</summary>
+    public string ReconcileQueue { get; internal set; } = Storage.StorageNames.ReconcileQueue;
+
+    /// <summary>
+    /// How many visits may wait on the reconcile queue: the timer tops it up to this, so a first
+    /// check found now waits behind at most this many (and none of a backlog's later checks).
+    /// </summary>
+    public int ReconcileQueueTarget { get; internal set; } = 1000;
+
+    /// <summary>
+    /// How long a handed-out visit keeps its session off the due list: if its message is lost, the
+    /// session is due again after this. Far longer than the queue's wait at <see cref="ReconcileQueueTarget"/>.
+    /// </summary>
+    public TimeSpan ReconcileIssueLease { get; internal set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a begun visit holds its session against a duplicate message: functionTimeout, which no visit outlives.</summary>
+    public TimeSpan ReconcileVisitLease { get; internal set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// When the reconciler checks a session no callback finished, counted from its creation: a
@@ -75,9 +97,6 @@ public sealed class PaymentOptions
 
     /// <summary>First wait after a reconciler check QPay did not answer; it doubles per failure, up to an hour.</summary>
     public TimeSpan ReconcileFailureBackoff { get; internal set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>How long one reconciler run may take; what is left waits for the next run (functionTimeout is 5 min).</summary>
-    public TimeSpan ReconcileRunBudget { get; internal set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>A claim Verified this long without orders is queued again (by a duplicate webhook or the reconciler).</summary>
     public TimeSpan StuckClaimAfter { get; internal set; } = TimeSpan.FromMinutes(3);

@@ -67,7 +67,9 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
         services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
+        services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();
+        services.AddSingleton<ReconcileDispatcher>();
         return services;
     }
 }

@@ -15,6 +15,8 @@ public static class StorageNames
     public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
     public const string RefundQueue = "qpay-refunds";
     public const string RefundPoisonQueue = RefundQueue + "-poison";
+    public const string ReconcileQueue = "qpay-reconcile";
+    public const string ReconcilePoisonQueue = ReconcileQueue + "-poison";
     public const string EbarimtQueue = "qpay-ebarimt";
     public const string EbarimtPoisonQueue = EbarimtQueue + "-poison";
 }

@@ -44,7 +44,7 @@ public sealed class RefundRecoveryTests
         Assert.Equal("AMOUNT_MISMATCH", (await harness.CallbackAsync(invoiceId, bank)).Reason);
 
         clock.Advance(TimeSpan.FromMinutes(31));
-        Assert.Equal(1, (await harness.Get<PaymentReconciler>().RunAsync(default)).Expired);
+        Assert.Equal(1, (await harness.ReconcileAsync()).Expired);
         var expired = await Session(harness, sessionId);
         Assert.Equal((SessionStatus.RefundPending, 50_000m), (expired.Status, expired.PaidMnt));
         Assert.NotNull(expired.ExpiredAt);
@@ -72,7 +72,7 @@ public sealed class RefundRecoveryTests
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(user);
         await harness.PayAsync(invoiceId, amount: 20_000m, type: "P2P");
         clock.Advance(TimeSpan.FromMinutes(31));
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         await harness.ProcessRefundQueueAsync();
 
         Assert.Equal(SessionStatus.RefundPending, (await Session(harness, sessionId)).Status);
@@ -191,10 +191,10 @@ public sealed class RefundRecoveryTests
         await harness.RefundQueue().ClearMessagesAsync();
 
         clock.Advance(TimeSpan.FromMinutes(10));
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
         Assert.Equal(SessionStatus.RefundPending, (await Session(harness, sessionId)).Status);
         clock.Advance(harness.Get<Microsoft.Extensions.Options.IOptions<PaymentOptions>>().Value.RefundFollowUp);
-        await harness.Get<PaymentReconciler>().RunAsync(default);
+        await harness.ReconcileAsync();
 
         Assert.Equal(SessionStatus.Refunded, (await Session(harness, sessionId)).Status);
         Assert.Equal(2, harness.QPayCalls(EndpointKeys.PaymentRefund));

@@ -10,23 +10,52 @@ using QPay.Functions.QPayApi;
 
 namespace QPay.Functions.Payments.Reconciliation;
 
-public sealed record ReconcileSummary(int Checked, int Recovered, int Requeued, int Expired, int Removed, int Failed, int Deferred);
+/// <summary>How one visit ended.</summary>
+public enum ReconcileVisit
+{
+    /// <summary>QPay was asked (or a refund carried on): the session is rescheduled.</summary>
+    Checked,
+
+    /// <summary>A paid session no callback had finished: claimed now, its orders queued.</summary>
+    Recovered,
+
+    /// <summary>A claim stuck at Verified: its order message was queued again.</summary>
+    Requeued,
+
+    /// <summary>The session's time was up: its invoice is cancelled at QPay and it is EXPIRED.</summary>
+    Expired,
+
+    /// <summary>Nothing left to follow: the session left the index.</summary>
+    Removed,
+
+    /// <summary>The visit failed; the session is looked at again in a few minutes.</summary>
+    Failed,
+
+    /// <summary>Nothing to do yet (not due, a check running elsewhere, a claim being processed).</summary>
+    Waiting,
+
+    /// <summary>The message was a duplicate or stale, or another visit holds the session: nothing was done.</summary>
+    Skipped,
+}
 
 /// <summary>
-/// Finishes what callbacks did not (design §4). For each due entry of the pending index:
+/// Finishes what callbacks did not (design §4), one session per visit; the timer
+/// (<see cref="ReconcileDispatcher"/>) hands the visits out through the reconcile queue, and any
+/// instance takes them. For the session of a visit:
 /// <list type="bullet">
 /// <item>an invoice with a claim still Verified (a crash or lost message after the claim, whatever
 /// the session says) gets its order message queued again;</item>
 /// <item>a PENDING session without a claim is checked with QPay through the webhook's own
-/// verify-and-claim path (<see cref="InvoiceClaimer"/>), a bounded number of times on a widening schedule
-/// (<see cref="PaymentOptions.ReconcileSchedule"/>): QPay forbids polling. A check QPay does not
+/// verify-and-claim path (<see cref="InvoiceClaimer"/>, with its per-invoice lock), a bounded number of times on a widening schedule
+/// (<see cref="PaymentOptions.ReconcileSchedule"/>): QPay forbids polling, so a visit never checks before the schedule allows. A check QPay does not
 /// answer does not count; it is retried on a backoff capped at an hour, for as long as it takes;</item>
 /// <item>the checks stop at the session's expiry: then one last check, the invoice is cancelled at
 /// QPay so that it can no longer be paid unseen, and the session is EXPIRED; if QPay answers that
 /// it was paid meanwhile, it is verified and processed;</item>
 /// <item>any other session (processed, failed, cancelled, expired) leaves the index.</item>
 /// </list>
-/// A run stops after <see cref="PaymentOptions.ReconcileRunBudget"/>; one entry failing never stops the others.
+/// A visit runs only for the ticket the index handed out, and holds the session while it runs, so
+/// a redelivered or duplicate message never checks twice.
 /// </summary>
 public sealed class PaymentReconciler(
     IPendingSessionIndex index,
@@ -42,64 +71,53 @@ public sealed class PaymentReconciler(
     TimeProvider clock,
     ILogger<PaymentReconciler> logger)
 {
-    public const int MaxEntriesPerRun = 200;
     public const int MaxRequeues = 5;
     private static readonly TimeSpan MaxFailureBackoff = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMinutes(5);
 
-    private enum Result
-    {
-        Checked,
-        Recovered,
-        Requeued,
-        Expired,
-        Removed,
-        Failed,
-        Waiting,
-    }
+    /// <summary>How much earlier than its schedule a visit may come (instances' clocks differ a little).</summary>
+    private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(30);
 
-    public async Task<ReconcileSummary> RunAsync(CancellationToken cancellationToken)
+    public async Task<ReconcileVisit> VisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
     {
-        var results = new List<Result>();
-        var budget = Stopwatch.StartNew();
-        var due = await index.ListDueAsync(clock.GetUtcNow(), MaxEntriesPerRun, cancellationToken).ConfigureAwait(false);
-        var deferred = 0;
-        foreach (var entry in due)
+        var entry = await index.BeginVisitAsync(message.SessionId, message.Ticket, options.Value.ReconcileVisitLease, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
-            if (budget.Elapsed > options.Value.ReconcileRunBudget)
-            {
-                deferred = due.Count - results.Count;
-                break;
-            }
-
-            try
-            {
-                results.Add(await ReconcileAsync(entry, cancellationToken).ConfigureAwait(false));
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Log.ReconcileEntryFailed(logger, exception, entry.SessionId);
-                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + RetryAfterError, LastOutcome = "ERROR" }, CancellationToken.None).ConfigureAwait(false);
-                results.Add(Result.Failed);
-            }
+            return ReconcileVisit.Skipped;
         }
 
-        var summary = new ReconcileSummary(
-            Count(Result.Checked) + Count(Result.Recovered), Count(Result.Recovered), Count(Result.Requeued),
-            Count(Result.Expired), Count(Result.Removed), Count(Result.Failed), deferred);
-        Log.ReconcileSummary(logger, summary.Checked, summary.Recovered, summary.Requeued, summary.Expired, summary.Removed, summary.Failed, summary.Deferred);
-        return summary;
-
-        int Count(Result result) => results.Count(r => r == result);
+        try
+        {
+            return await ReconcileAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping: the visit is given back, so the message's redelivery can take it up again.
+            await index.ReleaseVisitAsync(entry, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            Log.ReconcileEntryFailed(logger, exception, entry.SessionId);
+            await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + RetryAfterError, LastOutcome = "ERROR" }, CancellationToken.None).ConfigureAwait(false);
+            return ReconcileVisit.Failed;
+        }
     }
 
-    private async Task<Result> ReconcileAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> ReconcileAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
     {
+        if (entry.NextCheckAt > clock.GetUtcNow() + ClockTolerance)
+        {
+            // Handed out early (another instance's clock is ahead): back to its own time.
+            await index.UpdateAsync(entry, cancellationToken).ConfigureAwait(false);
+            return ReconcileVisit.Waiting;
+        }
+
         var session = await sessions.GetAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
         if (session is null or { InvoiceId: null })
         {
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-            return Result.Removed;
+            return ReconcileVisit.Removed;
         }
 
         if (session.Status is SessionStatus.RefundPending or SessionStatus.Refunded)
@@ -119,14 +137,14 @@ public sealed class PaymentReconciler(
         {
             // An underpaid session whose refund was planned but not started (the expiry or cancel stopped half-way).
             await refunds.StartWholeAsync(session, plan.WholeReason!, plan.WholeNote, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
+            return ReconcileVisit.Checked;
         }
 
         if (session.Status != SessionStatus.Pending)
         {
             // Failed, cancelled, expired (late payments arrive by callback) or finished: nothing to follow.
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-            return Result.Removed;
+            return ReconcileVisit.Removed;
         }
 
         var now = clock.GetUtcNow();
@@ -140,7 +158,7 @@ public sealed class PaymentReconciler(
         {
             // Every scheduled check is used up: the next look is the expiry.
             await index.UpdateAsync(entry with { NextCheckAt = session.ExpiresAt }, cancellationToken).ConfigureAwait(false);
-            return Result.Waiting;
+            return ReconcileVisit.Waiting;
         }
 
         var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
@@ -154,7 +172,7 @@ public sealed class PaymentReconciler(
         await index.UpdateAsync(
             entry with { Checks = checks, NextCheckAt = Earliest(Later(next, now), session.ExpiresAt), LastOutcome = outcome.Result.ToApi() },
             cancellationToken).ConfigureAwait(false);
-        return Result.Checked;
+        return ReconcileVisit.Checked;
     }
 
     /// <summary>
@@ -162,7 +180,7 @@ public sealed class PaymentReconciler(
     /// exist; a check in progress elsewhere is looked at again shortly; a check QPay did not answer
     /// is retried on a doubling backoff (it never uses up the schedule). Null for NOT_PAID and AMOUNT_MISMATCH.
     /// </summary>
-    private async Task<Result?> FollowUpAsync(PendingSessionEntry entry, PaymentSession session, ClaimOutcome outcome, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit?> FollowUpAsync(PendingSessionEntry entry, PaymentSession session, ClaimOutcome outcome, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (outcome.IsClaimed)
@@ -172,20 +190,20 @@ public sealed class PaymentReconciler(
                 Log.ReconcileRecovered(logger, session.SessionId, session.InvoiceId!);
             }
 
-            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" }, cancellationToken).ConfigureAwait(false);
-            return outcome.Result == ClaimResult.Claimed ? Result.Recovered : Result.Checked;
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = PendingSessionEntry.ClaimedOutcome }, cancellationToken).ConfigureAwait(false);
+            return outcome.Result == ClaimResult.Claimed ? ReconcileVisit.Recovered : ReconcileVisit.Checked;
         }
 
         if (outcome.Result == ClaimResult.InProgress)
         {
             await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
-            return Result.Waiting;
+            return ReconcileVisit.Waiting;
         }
 
         if (outcome.Result == ClaimResult.VerificationFailed)
         {
             await RetryLaterAsync(entry, "VERIFICATION_FAILED", cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
+            return ReconcileVisit.Checked;
         }
 
         return null;
@@ -197,7 +215,7 @@ public sealed class PaymentReconciler(
     /// session becomes EXPIRED. QPay answering that the invoice was paid meanwhile sends it through
     /// verification again; any other refusal is retried on a backoff, each time after a fresh check.
     /// </summary>
-    private async Task<Result> ExpireAsync(PendingSessionEntry entry, PaymentSession session, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> ExpireAsync(PendingSessionEntry entry, PaymentSession session, CancellationToken cancellationToken)
     {
         var invoiceId = session.InvoiceId!;
         var last = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
@@ -222,7 +240,7 @@ public sealed class PaymentReconciler(
             if (paid.Result != ClaimResult.AmountMismatch)
             {
                 await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
-                return Result.Checked;
+                return ReconcileVisit.Checked;
             }
 
             // Paid in part, so QPay keeps the invoice open: it expires here all the same, and its
@@ -232,7 +250,7 @@ public sealed class PaymentReconciler(
         catch (QPayApiException exception) when (!exception.IsInvoiceGone)
         {
             await RetryLaterAsync(entry, "CANCEL_FAILED:" + (exception.ErrorCode ?? "NONE"), cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
+            return ReconcileVisit.Checked;
         }
         catch (QPayApiException)
         {
@@ -268,28 +286,28 @@ public sealed class PaymentReconciler(
         {
             // Keeps the session in the index (the refund's own entry) until its refund is done.
             await refunds.StartWholeAsync(expired, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
-            return Result.Expired;
+            return ReconcileVisit.Expired;
         }
 
         await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-        return Result.Expired;
+        return ReconcileVisit.Expired;
     }
 
     /// <summary>A refunding session: carried on here when its queue message was lost or poisoned.</summary>
-    private async Task<Result> FollowRefundAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> FollowRefundAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
     {
         var progress = await refunder.ProcessAsync(entry.SessionId).ConfigureAwait(false);
         switch (progress.Run)
         {
             case RefundRun.Finished or RefundRun.NotRefunding:
                 await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-                return Result.Removed;
+                return ReconcileVisit.Removed;
             case RefundRun.Busy:
                 await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
-                return Result.Waiting;
+                return ReconcileVisit.Waiting;
             default:
                 // Retrying: the processor put the session back in the index for after its next attempt.
-                return Result.Checked;
+                return ReconcileVisit.Checked;
         }
     }
 
@@ -305,22 +323,22 @@ public sealed class PaymentReconciler(
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>A claimed invoice: done once its orders exist; queued again while it is stuck at Verified.</summary>
-    private async Task<Result> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (claim.State == ClaimState.OrdersCreated)
         {
             // Done: the orders exist.
             await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
-            return Result.Removed;
+            return ReconcileVisit.Removed;
         }
 
         if (claim.State == ClaimState.HeldForRefund)
         {
             // A late payment whose refund did not start (its session is not REFUND_PENDING): start it now.
             await claimer.FollowAsync(claim).ConfigureAwait(false);
-            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.RefundFollowUp, LastOutcome = "REFUND" }, cancellationToken).ConfigureAwait(false);
-            return Result.Checked;
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.RefundFollowUp, LastOutcome = PendingSessionEntry.RefundOutcome }, cancellationToken).ConfigureAwait(false);
+            return ReconcileVisit.Checked;
         }
 
         if (entry.Requeues >= MaxRequeues)
@@ -328,13 +346,13 @@ public sealed class PaymentReconciler(
             // Every attempt ended in the poison queue: the cause needs fixing (docs/reliability.md).
             Log.ReconcileNeedsAttention(logger, entry.SessionId, claim.InvoiceId, entry.Requeues);
             await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromHours(6), LastOutcome = "POISONED" }, cancellationToken).ConfigureAwait(false);
-            return Result.Waiting;
+            return ReconcileVisit.Waiting;
         }
 
         var requeued = await claimer.RequeueIfStuckAsync(claim).ConfigureAwait(false);
         await index.UpdateAsync(
-            entry with { Requeues = entry.Requeues + (requeued ? 1 : 0), NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = "CLAIMED" },
+            entry with { Requeues = entry.Requeues + (requeued ? 1 : 0), NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = PendingSessionEntry.ClaimedOutcome },
             cancellationToken).ConfigureAwait(false);
-        return requeued ? Result.Requeued : Result.Waiting;
+        return requeued ? ReconcileVisit.Requeued : ReconcileVisit.Waiting;
     }
 }

@@ -294,7 +294,7 @@ public sealed class RefundProcessor(
         var now = clock.GetUtcNow();
         await queue.EnqueueAsync(new RefundMessage(session.SessionId), next - now, CancellationToken.None).ConfigureAwait(false);
         await index.AddAsync(
-            new PendingSessionEntry(session.SessionId, session.CreatedAt, next + options.Value.RefundFollowUp, LastOutcome: "REFUND_RETRY"),
+            new PendingSessionEntry(session.SessionId, session.CreatedAt, next + options.Value.RefundFollowUp, LastOutcome: PendingSessionEntry.RefundRetryOutcome),
             CancellationToken.None).ConfigureAwait(false);
         return new RefundProgress(RefundRun.Retrying, session, next);
     }

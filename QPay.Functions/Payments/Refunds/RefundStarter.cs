@@ -82,7 +82,7 @@ public sealed class RefundStarter(
 
         var now = clock.GetUtcNow();
         await index.AddAsync(
-            new PendingSessionEntry(session.SessionId, session.CreatedAt, now + options.Value.RefundFollowUp, LastOutcome: "REFUND"),
+            new PendingSessionEntry(session.SessionId, session.CreatedAt, now + options.Value.RefundFollowUp, LastOutcome: PendingSessionEntry.RefundOutcome),
             cancellationToken).ConfigureAwait(false);
 
         var records = await ledger.ListAsync(session.SessionId, cancellationToken).ConfigureAwait(false);

@@ -242,7 +242,7 @@ public sealed class InvoiceClaimer(
         try
         {
             var now = clock.GetUtcNow();
-            await index.AddAsync(new PendingSessionEntry(sessionId, now, now + options.Value.RefundFollowUp, LastOutcome: "REFUND"), CancellationToken.None).ConfigureAwait(false);
+            await index.AddAsync(new PendingSessionEntry(sessionId, now, now + options.Value.RefundFollowUp, LastOutcome: PendingSessionEntry.RefundOutcome), CancellationToken.None).ConfigureAwait(false);
             await refundQueue.EnqueueAsync(new RefundMessage(sessionId), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)

@@ -1,0 +1,356 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Sessions;
+
+/// <summary>
+/// The reconciler's index in the PaymentSessions table (session rows have 32-hex-digit partition
+/// keys, so none of these meets one), under the prefix <see cref="PaymentOptions.PendingIndexPartition"/>:
+/// <list type="bullet">
+/// <item>a <b>home row</b> per session (PK <c>{prefix}</c>, RK sessionId): the entry, where its due row is,
+/// the ticket of a visit handed out and how long a begun visit holds it;</item>
+/// <item>a <b>due row</b> per session in the partition of the hour it is due (PK <c>{prefix}-due-yyyyMMddHH</c>),
+/// RK <c>{lane}-{due time}-{sessionId}</c>: lane 0 (first checks, claims) sorts before lane 1, and
+/// within a lane the earliest due comes first, so a range query with a page limit reads only what is due;</item>
+/// <item>a <b>cursor</b> (PK <c>{prefix}-cursor</c>): the oldest hour that may still hold due rows.</item>
+/// </list>
+/// Every writer puts the new due row first, then the home row, then deletes the old due row, so a
+/// crash leaves at worst a due row no home row points to, which the listing deletes once it is old.
+/// Due times are never earlier than the writer's clock, and the cursor stays an hour behind its reader's,
+/// so clocks that differ by less than an hour lose nothing.
+/// </summary>
+internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<PaymentOptions> options, TimeProvider clock) : IPendingSessionIndex
+{
+    /// <summary>Table Storage's largest page.</summary>
+    private const int PageSize = 1000;
+    private const string HourFormat = "yyyyMMddHH";
+    private const string TimeFormat = "yyyyMMddHHmmssfff";
+    private const string CursorRow = "cursor";
+
+    /// <summary>A due row no home row points to may be a writer's next step: it is deleted only once it is this old.</summary>
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far behind the clock the cursor stays: the tolerated difference between instances' clocks.</summary>
+    private static readonly TimeSpan CursorLag = TimeSpan.FromHours(1);
+
+    private static readonly char[] Lanes = ['0', '1'];
+
+    private readonly string _home = options.Value.PendingIndexPartition;
+    private readonly string _legacy = options.Value.LegacyPendingIndexPartition;
+
+    public async Task<PendingSessionEntry?> GetAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadHomeAsync(table, sessionId, cancellationToken).ConfigureAwait(false) is { } home ? FromHome(home) : null;
+    }
+
+    public async Task AddAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var current = await ReadHomeAsync(table, entry.SessionId, cancellationToken).ConfigureAwait(false);
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
+        await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(HomeEntity(entry, slot, ticket: null, runningUntil: null), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (current is not null && SlotOf(current) is { } old && old != slot)
+        {
+            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<bool> UpdateAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Version is not { } version)
+        {
+            await AddAsync(entry, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
+        var moved = entry.Slot != slot;
+        if (moved)
+        {
+            await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await TryReplaceAsync(table, HomeEntity(entry, slot, ticket: null, runningUntil: null), version, cancellationToken).ConfigureAwait(false))
+        {
+            if (moved)
+            {
+                await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        if (moved && entry.Slot is { } old)
+        {
+            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    public async Task RemoveAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var home = await ReadHomeAsync(table, sessionId, cancellationToken).ConfigureAwait(false);
+        if (home is null)
+        {
+            return;
+        }
+
+        if (SlotOf(home) is { } slot)
+        {
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DeleteAsync(table, _home, sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DueSlot>> ListDueAsync(int max, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var thisHour = Hour(now);
+        var cursor = await ReadCursorAsync(table, cancellationToken).ConfigureAwait(false) ?? thisHour - CursorLag;
+        var hours = new List<DateTimeOffset>();
+        for (var hour = cursor < thisHour ? cursor : thisHour; hour <= thisHour; hour += TimeSpan.FromHours(1))
+        {
+            hours.Add(hour);
+        }
+
+        var due = new List<DueSlot>();
+        var emptyLanes = new int[hours.Count];
+        var until = now.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+        foreach (var lane in Lanes)
+        {
+            for (var i = 0; i < hours.Count && due.Count < max; i++)
+            {
+                var found = await ReadDueAsync(table, DuePartition(hours[i]), lane, until, max - due.Count, due, cancellationToken).ConfigureAwait(false);
+                emptyLanes[i] += found == 0 ? 1 : 0;
+            }
+        }
+
+        // The cursor passes an hour once both its lanes were read empty and the hour is well past.
+        var next = hours[0];
+        for (var i = 0; i < hours.Count && emptyLanes[i] == Lanes.Length && hours[i] + TimeSpan.FromHours(1) <= thisHour - CursorLag; i++)
+        {
+            next = hours[i] + TimeSpan.FromHours(1);
+        }
+
+        if (next != cursor)
+        {
+            await table.UpsertEntityAsync(new TableEntity(CursorPartition, CursorRow) { ["Hour"] = next }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+
+        return due;
+    }
+
+    public async Task<IssuedVisit?> IssueAsync(DueSlot slot, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var home = await ReadHomeAsync(table, slot.SessionId, cancellationToken).ConfigureAwait(false);
+        if (home is null || SlotOf(home) != slot)
+        {
+            await DeleteIfOrphanAsync(table, slot, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var entry = FromHome(home);
+        var ticket = Guid.NewGuid().ToString("N");
+        var retry = SlotFor(slot.SessionId, entry.GoesFirst, clock.GetUtcNow() + lease);
+        await table.UpsertEntityAsync(DueEntity(retry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        var issued = HomeEntity(entry, retry, ticket, runningUntil: null);
+        if (!await TryReplaceAsync(table, issued, home.ETag, cancellationToken).ConfigureAwait(false))
+        {
+            await DeleteAsync(table, retry.Partition, retry.Row, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+        return new IssuedVisit(entry with { Version = issued.ETag, Slot = retry, Ticket = ticket }, ticket);
+    }
+
+    public async Task<PendingSessionEntry?> BeginVisitAsync(string sessionId, string ticket, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var home = await ReadHomeAsync(table, sessionId, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        if (home is null || home.GetString("Ticket") != ticket || home.GetDateTimeOffset("RunningUntil") > now)
+        {
+            return null;
+        }
+
+        var entry = FromHome(home);
+        var held = HomeEntity(entry, entry.Slot, ticket, now + lease);
+        return await TryReplaceAsync(table, held, home.ETag, cancellationToken).ConfigureAwait(false)
+            ? entry with { Version = held.ETag }
+            : null;
+    }
+
+    public async Task ReleaseVisitAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Version is not { } version)
+        {
+            return;
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await TryReplaceAsync(table, HomeEntity(entry, entry.Slot, entry.Ticket, runningUntil: null), version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> MigrateLegacyAsync(int max, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var moved = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_legacy}");
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, PageSize), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            foreach (var legacy in page.Values)
+            {
+                await AddAsync(Entry(legacy.RowKey, legacy), cancellationToken).ConfigureAwait(false);
+                await DeleteAsync(table, _legacy, legacy.RowKey, cancellationToken).ConfigureAwait(false);
+                moved++;
+            }
+
+            break; // one page per call: the caller's run stays bounded.
+        }
+
+        return moved;
+    }
+
+    /// <summary>Reads one lane of one hour's due rows up to <paramref name="until"/>, at most <paramref name="max"/>; how many it found.</summary>
+    private static async Task<int> ReadDueAsync(TableClient table, string partition, char lane, string until, int max, List<DueSlot> into, CancellationToken cancellationToken)
+    {
+        var from = $"{lane}-";
+        var to = $"{lane}-{until}~";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey le {to}");
+        var found = 0;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, PageSize), select: ["RowKey", "SessionId"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            foreach (var row in page.Values)
+            {
+                into.Add(new DueSlot(row.GetString("SessionId") ?? SessionIdOf(row.RowKey), partition, row.RowKey));
+                if (++found == max)
+                {
+                    return found;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private async Task DeleteIfOrphanAsync(TableClient table, DueSlot slot, CancellationToken cancellationToken)
+    {
+        if (DueTimeOf(slot.Row) is { } due && due < clock.GetUtcNow() - OrphanAge)
+        {
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private DueSlot SlotFor(string sessionId, bool first, DateTimeOffset at)
+    {
+        var now = clock.GetUtcNow();
+        var due = (at > now ? at : now).ToUniversalTime();
+        return new DueSlot(
+            sessionId,
+            DuePartition(Hour(due)),
+            $"{(first ? Lanes[0] : Lanes[1])}-{due.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)}-{sessionId}");
+    }
+
+    private string DuePartition(DateTimeOffset hour) => $"{_home}-due-{hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture)}";
+
+    private string CursorPartition => _home + "-cursor";
+
+    private static DateTimeOffset Hour(DateTimeOffset at)
+    {
+        var utc = at.UtcDateTime;
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    private static string SessionIdOf(string dueRow) => dueRow[(dueRow.IndexOf('-', 2) + 1)..];
+
+    private static DateTimeOffset? DueTimeOf(string dueRow) =>
+        dueRow.Length > 2 + TimeFormat.Length
+        && DateTime.TryParseExact(dueRow.AsSpan(2, TimeFormat.Length), TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var due)
+            ? new DateTimeOffset(due, TimeSpan.Zero)
+            : null;
+
+    private async Task<DateTimeOffset?> ReadCursorAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        var cursor = await table.GetEntityIfExistsAsync<TableEntity>(CursorPartition, CursorRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return cursor.HasValue ? cursor.Value!.GetDateTimeOffset("Hour") : null;
+    }
+
+    private async Task<TableEntity?> ReadHomeAsync(TableClient table, string sessionId, CancellationToken cancellationToken)
+    {
+        var home = await table.GetEntityIfExistsAsync<TableEntity>(_home, sessionId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return home.HasValue ? home.Value : null;
+    }
+
+    /// <summary>Replaces the row if it still has <paramref name="version"/>; on success the entity carries its new ETag.</summary>
+    private static async Task<bool> TryReplaceAsync(TableClient table, TableEntity entity, ETag version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await table.UpdateEntityAsync(entity, version, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            entity.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    private static async Task DeleteAsync(TableClient table, string partition, string row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Already gone: removal is idempotent.
+        }
+    }
+
+    private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
+        storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken);
+
+    private static TableEntity DueEntity(DueSlot slot) => new(slot.Partition, slot.Row) { ["SessionId"] = slot.SessionId };
+
+    private TableEntity HomeEntity(PendingSessionEntry entry, DueSlot? slot, string? ticket, DateTimeOffset? runningUntil) => new(_home, entry.SessionId)
+    {
+        ["CreatedAt"] = entry.CreatedAt,
+        ["NextCheckAt"] = entry.NextCheckAt,
+        ["Checks"] = entry.Checks,
+        ["Failures"] = entry.Failures,
+        ["Requeues"] = entry.Requeues,
+        ["LastOutcome"] = entry.LastOutcome,
+        ["DuePartition"] = slot?.Partition,
+        ["DueRow"] = slot?.Row,
+        ["Ticket"] = ticket,
+        ["RunningUntil"] = runningUntil,
+    };
+
+    private static DueSlot? SlotOf(TableEntity home) =>
+        home.GetString("DuePartition") is { } partition && home.GetString("DueRow") is { } row ? new DueSlot(home.RowKey, partition, row) : null;
+
+    private static PendingSessionEntry FromHome(TableEntity home) =>
+        Entry(home.RowKey, home) with { Version = home.ETag, Slot = SlotOf(home), Ticket = home.GetString("Ticket") };
+
+    private static PendingSessionEntry Entry(string sessionId, TableEntity row) => new(
+        sessionId,
+        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+        row.GetDateTimeOffset("NextCheckAt") ?? DateTimeOffset.MinValue,
+        row.GetInt32("Checks") ?? 0,
+        row.GetInt32("Failures") ?? 0,
+        row.GetInt32("Requeues") ?? 0,
+        row.GetString("LastOutcome"));
+}
