@@ -36,7 +36,8 @@ public sealed class FunctionMetadataTests
         { "CreateOrders", "queueTrigger", null, null, "qpay-order-creation" },
         { "IssueReceipt", "queueTrigger", null, null, "qpay-ebarimt" },
         { "ProcessRefund", "queueTrigger", null, null, "qpay-refunds" },
-        { "ReconcilePayments", "timerTrigger", null, null, "0 */5 * * * *" },
+        { "ReconcileSession", "queueTrigger", null, null, "qpay-reconcile" },
+        { "ReconcilePayments", "timerTrigger", null, null, "*/15 * * * * *" },
     };
 
     [Theory]

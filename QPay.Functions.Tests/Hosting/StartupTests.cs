@@ -46,6 +46,10 @@ public sealed class StartupTests
         {
             ["OrderCreationQueue"] = "someone-elses-queue",
             ["PendingIndexPartition"] = "elsewhere",
+            ["LegacyPendingIndexPartition"] = "elsewhere-too",
+            ["ReconcileQueue"] = "someone-elses-visits",
+            ["ReconcileQueueTarget"] = "1",
+            ["ReconcileIssueLease"] = "00:00:00",
             ["RateLimitWindow"] = "00:00:01",
             ["ReconcileSchedule:0"] = "00:00:00",
             ["StuckClaimAfter"] = "00:00:00",
@@ -60,7 +64,8 @@ public sealed class StartupTests
         var payments = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.PaymentOptions>>().Value;
         var qpay = app.Services.GetRequiredService<IOptions<QPay.Functions.QPayApi.QPayOptions>>().Value;
         Assert.Equal(QPay.Functions.Storage.StorageNames.OrderCreationQueue, payments.OrderCreationQueue);
-        Assert.Equal("pending-index", payments.PendingIndexPartition);
+        Assert.Equal(("reconcile", "pending-index"), (payments.PendingIndexPartition, payments.LegacyPendingIndexPartition));
+        Assert.Equal((QPay.Functions.Storage.StorageNames.ReconcileQueue, 1000, TimeSpan.FromMinutes(10)), (payments.ReconcileQueue, payments.ReconcileQueueTarget, payments.ReconcileIssueLease));
         Assert.Equal(TimeSpan.FromMinutes(1), payments.RateLimitWindow);
         Assert.Equal(TimeSpan.FromMinutes(3), payments.ReconcileSchedule[0]);
         Assert.Equal(TimeSpan.FromMinutes(3), payments.StuckClaimAfter);

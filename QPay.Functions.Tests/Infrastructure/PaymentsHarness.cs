@@ -30,6 +30,8 @@ namespace QPay.Functions.Tests.Infrastructure;
 internal sealed class PaymentsHarness : IAsyncDisposable
 {
     private readonly HttpClient _sandboxHttp;
+    private readonly List<IHost> _instances = [];
+    private Func<IHost> _buildInstance = null!;
 
     private PaymentsHarness(QPaySandbox sandbox, IHost app, FakeLogCollector logs, string orderQueue)
     {
@@ -77,7 +79,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         var orderQueue = "test-orders-" + Guid.NewGuid().ToString("N")[..12];
         var tokenKey = tokenCacheKey ?? "test:qpay:token:" + Guid.NewGuid().ToString("N");
         var collector = new FakeLogCollector();
-        var app = TestApp.Build(values, s =>
+        IHost Build() => TestApp.Build(values, s =>
         {
             s.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)).SetMinimumLevel(LogLevel.Debug));
             s.PostConfigure<QPayOptions>(o => o.TokenCacheKey = tokenKey);
@@ -92,8 +94,9 @@ internal sealed class PaymentsHarness : IAsyncDisposable
             s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);
         });
+        var app = Build();
         await DemoCatalog.EnsureLoadedAsync(app.Services);
-        return new PaymentsHarness(qpay, app, collector, orderQueue);
+        return new PaymentsHarness(qpay, app, collector, orderQueue) { _buildInstance = Build };
     }
 
     /// <summary>A harness on a fake clock that recovers without waiting (<see cref="ImmediateRecovery"/>).</summary>
@@ -117,6 +120,17 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     });
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>
+    /// Another instance of the app beside this one: its own services (clients, caches, limiters), the
+    /// same settings, sandbox, tables, queues and Redis, as a second worker of one deployment has.
+    /// </summary>
+    public IServiceProvider StartInstance()
+    {
+        var instance = _buildInstance();
+        _instances.Add(instance);
+        return instance.Services;
+    }
 
     public T Function<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(Services);
 
@@ -335,6 +349,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     {
         _sandboxHttp.Dispose();
         App.Dispose();
+        _instances.ForEach(i => i.Dispose());
         await Sandbox.DisposeAsync();
         await OrderQueue().DeleteIfExistsAsync();
         await RefundQueue().DeleteIfExistsAsync();

@@ -104,65 +104,69 @@ public sealed class PaymentReconciler(
         }
     }
 
+    /// <summary>
+    /// One visit. The host's stop (<paramref name="cancellationToken"/>) is honoured only while the visit
+    /// reads; once it writes or asks QPay it runs to its end, so that a redelivered message never repeats a check.
+    /// </summary>
     private async Task<ReconcileVisit> ReconcileAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
     {
         if (entry.NextCheckAt > clock.GetUtcNow() + ClockTolerance)
         {
             // Handed out early (another instance's clock is ahead): back to its own time.
-            await index.UpdateAsync(entry, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Waiting;
         }
 
         var session = await sessions.GetAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
         if (session is null or { InvoiceId: null })
         {
-            await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+            await index.RemoveAsync(entry.SessionId, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Removed;
         }
 
         if (session.Status is SessionStatus.RefundPending or SessionStatus.Refunded)
         {
-            return await FollowRefundAsync(entry, cancellationToken).ConfigureAwait(false);
+            return await FollowRefundAsync(entry).ConfigureAwait(false);
         }
 
         var invoiceId = session.InvoiceId!;
         var claim = await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false);
         if (claim is not null)
         {
-            return await FollowClaimAsync(entry, claim, cancellationToken).ConfigureAwait(false);
+            return await FollowClaimAsync(entry, claim).ConfigureAwait(false);
         }
 
         if (session.Status.IsClosedUnpaid()
             && await refundLedger.GetPlanAsync(session.SessionId, cancellationToken).ConfigureAwait(false) is { IsWhole: true } plan)
         {
             // An underpaid session whose refund was planned but not started (the expiry or cancel stopped half-way).
-            await refunds.StartWholeAsync(session, plan.WholeReason!, plan.WholeNote, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
+            await refunds.StartWholeAsync(session, plan.WholeReason!, plan.WholeNote, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Checked;
         }
 
         if (session.Status != SessionStatus.Pending)
         {
             // Failed, cancelled, expired (late payments arrive by callback) or finished: nothing to follow.
-            await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+            await index.RemoveAsync(entry.SessionId, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Removed;
         }
 
         var now = clock.GetUtcNow();
         if (now >= session.ExpiresAt)
         {
-            return await ExpireAsync(entry, session, cancellationToken).ConfigureAwait(false);
+            return await ExpireAsync(entry, session).ConfigureAwait(false);
         }
 
         var schedule = options.Value.ReconcileSchedule;
         if (entry.Checks >= schedule.Count)
         {
             // Every scheduled check is used up: the next look is the expiry.
-            await index.UpdateAsync(entry with { NextCheckAt = session.ExpiresAt }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = session.ExpiresAt }, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Waiting;
         }
 
         var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
-        if (await FollowUpAsync(entry, session, outcome, cancellationToken).ConfigureAwait(false) is { } followed)
+        if (await FollowUpAsync(entry, session, outcome).ConfigureAwait(false) is { } followed)
         {
             return followed;
         }
@@ -171,7 +175,7 @@ public sealed class PaymentReconciler(
         var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : session.ExpiresAt;
         await index.UpdateAsync(
             entry with { Checks = checks, NextCheckAt = Earliest(Later(next, now), session.ExpiresAt), LastOutcome = outcome.Result.ToApi() },
-            cancellationToken).ConfigureAwait(false);
+            CancellationToken.None).ConfigureAwait(false);
         return ReconcileVisit.Checked;
     }
 
@@ -180,7 +184,7 @@ public sealed class PaymentReconciler(
     /// exist; a check in progress elsewhere is looked at again shortly; a check QPay did not answer
     /// is retried on a doubling backoff (it never uses up the schedule). Null for NOT_PAID and AMOUNT_MISMATCH.
     /// </summary>
-    private async Task<ReconcileVisit?> FollowUpAsync(PendingSessionEntry entry, PaymentSession session, ClaimOutcome outcome, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit?> FollowUpAsync(PendingSessionEntry entry, PaymentSession session, ClaimOutcome outcome)
     {
         var now = clock.GetUtcNow();
         if (outcome.IsClaimed)
@@ -190,19 +194,19 @@ public sealed class PaymentReconciler(
                 Log.ReconcileRecovered(logger, session.SessionId, session.InvoiceId!);
             }
 
-            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = PendingSessionEntry.ClaimedOutcome }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = PendingSessionEntry.ClaimedOutcome }, CancellationToken.None).ConfigureAwait(false);
             return outcome.Result == ClaimResult.Claimed ? ReconcileVisit.Recovered : ReconcileVisit.Checked;
         }
 
         if (outcome.Result == ClaimResult.InProgress)
         {
-            await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromMinutes(1) }, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Waiting;
         }
 
         if (outcome.Result == ClaimResult.VerificationFailed)
         {
-            await RetryLaterAsync(entry, "VERIFICATION_FAILED", cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(entry, "VERIFICATION_FAILED").ConfigureAwait(false);
             return ReconcileVisit.Checked;
         }
 
@@ -215,31 +219,31 @@ public sealed class PaymentReconciler(
     /// session becomes EXPIRED. QPay answering that the invoice was paid meanwhile sends it through
     /// verification again; any other refusal is retried on a backoff, each time after a fresh check.
     /// </summary>
-    private async Task<ReconcileVisit> ExpireAsync(PendingSessionEntry entry, PaymentSession session, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> ExpireAsync(PendingSessionEntry entry, PaymentSession session)
     {
         var invoiceId = session.InvoiceId!;
         var last = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
 
-        if (await FollowUpAsync(entry, session, last, cancellationToken).ConfigureAwait(false) is { } followed)
+        if (await FollowUpAsync(entry, session, last).ConfigureAwait(false) is { } followed)
         {
             return followed;
         }
 
         try
         {
-            await qpay.CancelInvoiceAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+            await qpay.CancelInvoiceAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
         {
             var paid = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
-            if (await FollowUpAsync(entry, session, paid, cancellationToken).ConfigureAwait(false) is { } after)
+            if (await FollowUpAsync(entry, session, paid).ConfigureAwait(false) is { } after)
             {
                 return after;
             }
 
             if (paid.Result != ClaimResult.AmountMismatch)
             {
-                await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED", cancellationToken).ConfigureAwait(false);
+                await RetryLaterAsync(entry, "INVOICE_PAID_NOT_VERIFIED").ConfigureAwait(false);
                 return ReconcileVisit.Checked;
             }
 
@@ -249,7 +253,7 @@ public sealed class PaymentReconciler(
         }
         catch (QPayApiException exception) when (!exception.IsInvoiceGone)
         {
-            await RetryLaterAsync(entry, "CANCEL_FAILED:" + (exception.ErrorCode ?? "NONE"), cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(entry, "CANCEL_FAILED:" + (exception.ErrorCode ?? "NONE")).ConfigureAwait(false);
             return ReconcileVisit.Checked;
         }
         catch (QPayApiException)
@@ -262,14 +266,14 @@ public sealed class PaymentReconciler(
         var underpaid = last.Result == ClaimResult.AmountMismatch;
         if (underpaid)
         {
-            await refunds.PlanWholeAsync(session with { PaidMnt = last.PaidMnt }, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, cancellationToken).ConfigureAwait(false);
+            await refunds.PlanWholeAsync(session with { PaidMnt = last.PaidMnt }, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, CancellationToken.None).ConfigureAwait(false);
         }
 
         var now = clock.GetUtcNow();
         var expired = await sessions.UpdateAsync(
             session.SessionId,
             s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Expired, ExpiredAt = now, PaidMnt = underpaid ? last.PaidMnt : s.PaidMnt } : null,
-            cancellationToken).ConfigureAwait(false);
+            CancellationToken.None).ConfigureAwait(false);
         if (expired is not null)
         {
             await cache.StoreAsync(expired).ConfigureAwait(false);
@@ -279,31 +283,31 @@ public sealed class PaymentReconciler(
         if (underpaid && expired is not { Status: SessionStatus.Expired })
         {
             // Paid meanwhile: the session goes the PAID way, and the refund planned for it is withdrawn.
-            await refunds.WithdrawUnderpaidAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+            await refunds.WithdrawUnderpaidAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (underpaid && expired is { Status: SessionStatus.Expired })
         {
             // Keeps the session in the index (the refund's own entry) until its refund is done.
-            await refunds.StartWholeAsync(expired, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, cancellationToken).ConfigureAwait(false);
+            await refunds.StartWholeAsync(expired, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Expired;
         }
 
-        await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+        await index.RemoveAsync(entry.SessionId, CancellationToken.None).ConfigureAwait(false);
         return ReconcileVisit.Expired;
     }
 
     /// <summary>A refunding session: carried on here when its queue message was lost or poisoned.</summary>
-    private async Task<ReconcileVisit> FollowRefundAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> FollowRefundAsync(PendingSessionEntry entry)
     {
         var progress = await refunder.ProcessAsync(entry.SessionId).ConfigureAwait(false);
         switch (progress.Run)
         {
             case RefundRun.Finished or RefundRun.NotRefunding:
-                await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+                await index.RemoveAsync(entry.SessionId, CancellationToken.None).ConfigureAwait(false);
                 return ReconcileVisit.Removed;
             case RefundRun.Busy:
-                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+                await index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + TimeSpan.FromMinutes(1) }, CancellationToken.None).ConfigureAwait(false);
                 return ReconcileVisit.Waiting;
             default:
                 // Retrying: the processor put the session back in the index for after its next attempt.
@@ -311,11 +315,11 @@ public sealed class PaymentReconciler(
         }
     }
 
-    private Task RetryLaterAsync(PendingSessionEntry entry, string outcome, CancellationToken cancellationToken)
+    private Task RetryLaterAsync(PendingSessionEntry entry, string outcome)
     {
         var failures = entry.Failures + 1;
         var backoff = TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, options.Value.ReconcileFailureBackoff.Ticks << Math.Min(failures - 1, 10)));
-        return index.UpdateAsync(entry with { Failures = failures, NextCheckAt = clock.GetUtcNow() + backoff, LastOutcome = outcome }, cancellationToken);
+        return index.UpdateAsync(entry with { Failures = failures, NextCheckAt = clock.GetUtcNow() + backoff, LastOutcome = outcome }, CancellationToken.None);
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
@@ -323,13 +327,13 @@ public sealed class PaymentReconciler(
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>A claimed invoice: done once its orders exist; queued again while it is stuck at Verified.</summary>
-    private async Task<ReconcileVisit> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> FollowClaimAsync(PendingSessionEntry entry, ProcessedInvoice claim)
     {
         var now = clock.GetUtcNow();
         if (claim.State == ClaimState.OrdersCreated)
         {
             // Done: the orders exist.
-            await index.RemoveAsync(entry.SessionId, cancellationToken).ConfigureAwait(false);
+            await index.RemoveAsync(entry.SessionId, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Removed;
         }
 
@@ -337,7 +341,7 @@ public sealed class PaymentReconciler(
         {
             // A late payment whose refund did not start (its session is not REFUND_PENDING): start it now.
             await claimer.FollowAsync(claim).ConfigureAwait(false);
-            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.RefundFollowUp, LastOutcome = PendingSessionEntry.RefundOutcome }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + options.Value.RefundFollowUp, LastOutcome = PendingSessionEntry.RefundOutcome }, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Checked;
         }
 
@@ -345,14 +349,14 @@ public sealed class PaymentReconciler(
         {
             // Every attempt ended in the poison queue: the cause needs fixing (docs/reliability.md).
             Log.ReconcileNeedsAttention(logger, entry.SessionId, claim.InvoiceId, entry.Requeues);
-            await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromHours(6), LastOutcome = "POISONED" }, cancellationToken).ConfigureAwait(false);
+            await index.UpdateAsync(entry with { NextCheckAt = now + TimeSpan.FromHours(6), LastOutcome = "POISONED" }, CancellationToken.None).ConfigureAwait(false);
             return ReconcileVisit.Waiting;
         }
 
         var requeued = await claimer.RequeueIfStuckAsync(claim).ConfigureAwait(false);
         await index.UpdateAsync(
             entry with { Requeues = entry.Requeues + (requeued ? 1 : 0), NextCheckAt = now + options.Value.StuckClaimAfter, LastOutcome = PendingSessionEntry.ClaimedOutcome },
-            cancellationToken).ConfigureAwait(false);
+            CancellationToken.None).ConfigureAwait(false);
         return requeued ? ReconcileVisit.Requeued : ReconcileVisit.Waiting;
     }
 }
