@@ -292,6 +292,15 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         return visits;
     }
 
+    /// <summary>The reconciler's due rows for <paramref name="sessionId"/>, whatever their hour (this harness's index only).</summary>
+    public async Task<int> DueRowsAsync(string sessionId)
+    {
+        var prefix = Get<Microsoft.Extensions.Options.IOptions<PaymentOptions>>().Value.PendingIndexPartition + "-due-";
+        var table = await Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, CancellationToken.None);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + "~"} and SessionId eq {sessionId}");
+        return table.Query<TableEntity>(filter).Count();
+    }
+
     public QueueClient RefundQueue() =>
         new(LocalStack.StorageConnectionString, RefundQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 

@@ -70,9 +70,12 @@ public sealed class ReconcilerFanOutTests
         // Handed out, they leave the due list for their lease; removing and rescheduling are point operations.
         var issued = await Task.WhenAll(all.Take(200).Select(s => index.IssueAsync(s, TimeSpan.FromMinutes(10), default)));
         Assert.All(issued, Assert.NotNull);
-        await index.RemoveAsync(later[519].SessionId, default);
+        var removed = all[1_000].SessionId; // one not handed out
+        await index.RemoveAsync(removed, default);
         Assert.Equal(1_101 - 200 - 1, (await index.ListDueAsync(5_000, default)).Count);
-        Assert.Null(await index.GetAsync(later[519].SessionId, default));
+        Assert.Null(await index.GetAsync(removed, default));
+        Assert.Equal(0, await harness.DueRowsAsync(removed));
+        Assert.Equal(1, await harness.DueRowsAsync(all[0].SessionId)); // moved, not copied
     }
 
     [Fact]
@@ -249,6 +252,109 @@ public sealed class ReconcilerFanOutTests
         Assert.Empty(table.Query<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {legacy}")).ToList());
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(seeded[0].SessionId, default))!.Status);
         Assert.Equal(0, (await harness.ReconcileAsync()).Dispatched.Migrated);
+    }
+
+    [Fact]
+    public async Task A_visit_still_running_when_its_lease_ends_is_not_handed_out_again_and_one_that_died_counts_as_its_check()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(services: s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.PostConfigure<PaymentOptions>(o => o.ReconcileSchedule = [TimeSpan.Zero, TimeSpan.FromDays(1)]);
+        });
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-fan-held");
+        var dispatcher = harness.Get<ReconcileDispatcher>();
+        var index = harness.Get<IPendingSessionIndex>();
+        await dispatcher.RunAsync(default);
+        var first = ReconcileMessage.Parse(Assert.Single((await harness.ReconcileQueue().ReceiveMessagesAsync(32)).Value).Body.ToString())!;
+        clock.Advance(TimeSpan.FromMinutes(7)); // the message waited in a busy queue
+        Assert.NotNull(await index.BeginVisitAsync(sessionId, first.Ticket, TimeSpan.FromMinutes(5), default)); // a visit runs, and then its host dies
+
+        clock.Advance(TimeSpan.FromMinutes(3)); // the lease of the hand-out ends while the visit still holds the session
+        var whileHeld = await dispatcher.RunAsync(default);
+        clock.Advance(TimeSpan.FromMinutes(3)); // the hold ends: the visit never finished
+        var afterHold = await dispatcher.RunAsync(default);
+        var visits = await harness.VisitQueuedAsync();
+        var redelivered = await harness.Get<PaymentReconciler>().VisitAsync(first, default);
+
+        Assert.Equal((1, 0), (whileHeld.Due, whileHeld.Issued));
+        Assert.Equal(1, afterHold.Issued);
+        Assert.Equal([ReconcileVisit.Waiting], visits);
+        Assert.Equal(ReconcileVisit.Skipped, redelivered);
+        Assert.Equal(0, harness.QPayCalls(EndpointKeys.PaymentCheck)); // the dead visit may have asked: no second check
+        var entry = (await index.GetAsync(sessionId, default))!;
+        Assert.Equal((1, PaymentReconciler.InterruptedOutcome), (entry.Checks, entry.LastOutcome));
+        Assert.Equal(1, await harness.DueRowsAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task Without_a_cursor_the_listing_starts_at_the_oldest_hour_that_holds_due_rows()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var index = harness.Get<IPendingSessionIndex>();
+        await index.AddAsync(new PendingSessionEntry("waiting" + new string('0', 25), clock.GetUtcNow(), clock.GetUtcNow()), default);
+        clock.Advance(TimeSpan.FromHours(6)); // nothing listed for hours: no timer ran since the entry was written
+
+        var due = await index.ListDueAsync(10, default);
+
+        Assert.Equal("waiting" + new string('0', 25), due.Single().SessionId);
+    }
+
+    [Fact]
+    public async Task The_cursor_passes_hours_left_empty_and_still_finds_what_comes_due_later()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var index = harness.Get<IPendingSessionIndex>();
+        var start = clock.GetUtcNow();
+        await index.AddAsync(new PendingSessionEntry("early" + new string('0', 27), start, start), default);
+        await index.AddAsync(new PendingSessionEntry("late" + new string('0', 28), start, start.AddHours(5)), default);
+
+        var first = await index.ListDueAsync(10, default);
+        await index.RemoveAsync(first.Single().SessionId, default);
+        clock.Advance(TimeSpan.FromHours(3));
+        Assert.Empty(await index.ListDueAsync(10, default));
+        var cursor = await CursorAsync(harness);
+        clock.Advance(TimeSpan.FromHours(2));
+        var late = await index.ListDueAsync(10, default);
+
+        Assert.Equal("early" + new string('0', 27), first.Single().SessionId);
+        Assert.Equal(Hour(start.AddHours(2)), cursor); // an hour is passed once it was read empty and is an hour behind
+        Assert.Equal("late" + new string('0', 28), late.Single().SessionId);
+        Assert.Equal(Hour(start.AddHours(4)), await CursorAsync(harness));
+
+        static DateTimeOffset Hour(DateTimeOffset at) => new(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_due_row_no_home_row_points_to_is_never_handed_out()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var index = harness.Get<IPendingSessionIndex>();
+        var entry = new PendingSessionEntry("stray" + new string('0', 27), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await index.AddAsync(entry, default);
+        var stray = Assert.Single(await index.ListDueAsync(10, default));
+        await index.AddAsync(entry with { NextCheckAt = DateTimeOffset.UtcNow }, default); // moved: the first row is replaced
+        var table = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        await table.UpsertEntityAsync(new TableEntity(stray.Partition, stray.Row) { ["SessionId"] = stray.SessionId }); // as if a crash had left it
+
+        var due = await index.ListDueAsync(10, default);
+        var issued = await Task.WhenAll(due.Select(s => index.IssueAsync(s, TimeSpan.FromMinutes(10), default)));
+
+        Assert.Equal(2, due.Count);
+        Assert.Single(issued, i => i is not null);
+        Assert.Null(await index.IssueAsync(stray, TimeSpan.FromMinutes(10), default));
+        Assert.Equal(2, await harness.DueRowsAsync(stray.SessionId)); // a fresh stray row is left for later: it may be a writer's next step
+    }
+
+    private static async Task<DateTimeOffset?> CursorAsync(PaymentsHarness harness)
+    {
+        var prefix = harness.Get<Microsoft.Extensions.Options.IOptions<PaymentOptions>>().Value.PendingIndexPartition;
+        var table = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(prefix + "-cursor", "cursor");
+        return row.HasValue ? row.Value!.GetDateTimeOffset("Hour") : null;
     }
 
     /// <summary>Seeds <paramref name="count"/> two-seller sessions, a few at a time, each for its own user.</summary>

@@ -33,6 +33,7 @@ public sealed class ReconcilerTests
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
         Assert.Equal(0, after.Checked);
         Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Equal(0, await harness.DueRowsAsync(sessionId));
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.StartsWith("Reconciler timer: 1 visits queued of 1 due", StringComparison.Ordinal));
     }
 

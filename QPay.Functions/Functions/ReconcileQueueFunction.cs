@@ -8,9 +8,10 @@ namespace QPay.Functions.Functions;
 
 /// <summary>
 /// One reconciler visit of one session, on whichever instance takes the message. A visit's own
-/// failures are answered by the index (the session is looked at again in a few minutes); a storage
-/// failure throws, so the queue retries the message, and after maxDequeueCount attempts it moves
-/// to <c>qpay-reconcile-poison</c> while the index hands the session out again after its lease.
+/// failures are answered by the index (the session is looked at again in a few minutes). A storage
+/// failure throws: before the visit began, the queue's retry takes it up; after, the index hands the
+/// session out again once the visit's hold ends. A message failing maxDequeueCount times moves to
+/// <c>qpay-reconcile-poison</c>, and the index hands its session out again after its lease.
 /// </summary>
 public sealed class ReconcileQueueFunction(PaymentReconciler reconciler, ILogger<ReconcileQueueFunction> logger)
 {

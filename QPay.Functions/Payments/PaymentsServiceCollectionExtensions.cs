@@ -67,6 +67,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
         services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
+        services.AddSingleton<PendingIndexMigration>();
         services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();
         services.AddSingleton<ReconcileDispatcher>();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
@@ -72,6 +71,9 @@ public sealed class PaymentReconciler(
     ILogger<PaymentReconciler> logger)
 {
     public const int MaxRequeues = 5;
+
+    /// <summary>The last outcome of an entry whose visit died unfinished.</summary>
+    public const string InterruptedOutcome = "INTERRUPTED";
     private static readonly TimeSpan MaxFailureBackoff = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMinutes(5);
 
@@ -141,6 +143,7 @@ public sealed class PaymentReconciler(
         {
             // An underpaid session whose refund was planned but not started (the expiry or cancel stopped half-way).
             await refunds.StartWholeAsync(session, plan.WholeReason!, plan.WholeNote, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
+            await FollowRefundLaterAsync(entry).ConfigureAwait(false);
             return ReconcileVisit.Checked;
         }
 
@@ -165,14 +168,23 @@ public sealed class PaymentReconciler(
             return ReconcileVisit.Waiting;
         }
 
+        var checks = entry.Checks + 1;
+        var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : session.ExpiresAt;
+        if (entry.Interrupted)
+        {
+            // The visit before this one died unfinished, perhaps after asking QPay: its check counts as made.
+            await index.UpdateAsync(
+                entry with { Checks = checks, NextCheckAt = Earliest(Later(next, now), session.ExpiresAt), LastOutcome = InterruptedOutcome },
+                CancellationToken.None).ConfigureAwait(false);
+            return ReconcileVisit.Waiting;
+        }
+
         var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
         if (await FollowUpAsync(entry, session, outcome).ConfigureAwait(false) is { } followed)
         {
             return followed;
         }
 
-        var checks = entry.Checks + 1;
-        var next = checks < schedule.Count ? entry.CreatedAt + schedule[checks] : session.ExpiresAt;
         await index.UpdateAsync(
             entry with { Checks = checks, NextCheckAt = Earliest(Later(next, now), session.ExpiresAt), LastOutcome = outcome.Result.ToApi() },
             CancellationToken.None).ConfigureAwait(false);
@@ -290,6 +302,7 @@ public sealed class PaymentReconciler(
         {
             // Keeps the session in the index (the refund's own entry) until its refund is done.
             await refunds.StartWholeAsync(expired, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
+            await FollowRefundLaterAsync(entry).ConfigureAwait(false);
             return ReconcileVisit.Expired;
         }
 
@@ -314,6 +327,13 @@ public sealed class PaymentReconciler(
                 return ReconcileVisit.Checked;
         }
     }
+
+    /// <summary>
+    /// After a refund was started: the starter put the session in the index for its follow-up, and this
+    /// visit's entry is outdated then; if the starter did not (the plan was already under way), the refund is followed all the same.
+    /// </summary>
+    private Task FollowRefundLaterAsync(PendingSessionEntry entry) =>
+        index.UpdateAsync(entry with { NextCheckAt = clock.GetUtcNow() + options.Value.RefundFollowUp, LastOutcome = PendingSessionEntry.RefundOutcome }, CancellationToken.None);
 
     private Task RetryLaterAsync(PendingSessionEntry entry, string outcome)
     {

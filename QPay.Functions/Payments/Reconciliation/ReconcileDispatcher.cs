@@ -22,12 +22,13 @@ public sealed record DispatchSummary(int Due, int Issued, int Stale, int Waiting
 /// </summary>
 public sealed class ReconcileDispatcher(
     IPendingSessionIndex index,
+    PendingIndexMigration migration,
     IReconcileQueue queue,
     IOptions<PaymentOptions> options,
     ILogger<ReconcileDispatcher> logger)
 {
-    /// <summary>Entries of the former index moved per run (one page).</summary>
-    public const int MigrationPage = 1000;
+    /// <summary>Entries of the former index moved per run.</summary>
+    public const int MigrationPage = 200;
 
     /// <summary>Visits handed out at once: each costs a few point writes and a queue send.</summary>
     private const int Parallelism = 16;
@@ -35,7 +36,7 @@ public sealed class ReconcileDispatcher(
     public async Task<DispatchSummary> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var migrated = await index.MigrateLegacyAsync(MigrationPage, cancellationToken).ConfigureAwait(false);
+        var migrated = await migration.MoveAsync(MigrationPage, cancellationToken).ConfigureAwait(false);
         var waiting = await queue.DepthAsync(cancellationToken).ConfigureAwait(false);
         var room = settings.ReconcileQueueTarget - waiting;
         if (room <= 0)

@@ -42,6 +42,15 @@ public sealed record PendingSessionEntry(
 
     /// <summary>The ticket of the visit handed out for the entry, if any (the index's bookkeeping).</summary>
     internal string? Ticket { get; init; }
+
+    /// <summary>Until when a begun visit holds the entry (the index's bookkeeping).</summary>
+    internal DateTimeOffset? RunningUntil { get; init; }
+
+    /// <summary>
+    /// A visit began before this one and never finished (its host died): it may have asked QPay, so
+    /// the visit it would have been counts as made.
+    /// </summary>
+    public bool Interrupted { get; init; }
 }
 
 /// <summary>A due entry as the index lists it: where its due row is, and for which session.</summary>

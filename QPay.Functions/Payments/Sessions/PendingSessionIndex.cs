@@ -41,7 +41,4 @@ public interface IPendingSessionIndex
 
     /// <summary>Gives a begun visit back unfinished (the host is stopping): a redelivered message may start it again.</summary>
     Task ReleaseVisitAsync(PendingSessionEntry entry, CancellationToken cancellationToken);
-
-    /// <summary>Moves up to <paramref name="max"/> entries of the index's former single partition into this layout; the number moved.</summary>
-    Task<int> MigrateLegacyAsync(int max, CancellationToken cancellationToken);
 }

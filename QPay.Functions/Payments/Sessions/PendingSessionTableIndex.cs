@@ -13,14 +13,16 @@ namespace QPay.Functions.Payments.Sessions;
 /// <item>a <b>home row</b> per session (PK <c>{prefix}</c>, RK sessionId): the entry, where its due row is,
 /// the ticket of a visit handed out and how long a begun visit holds it;</item>
 /// <item>a <b>due row</b> per session in the partition of the hour it is due (PK <c>{prefix}-due-yyyyMMddHH</c>),
-/// RK <c>{lane}-{due time}-{sessionId}</c>: lane 0 (first checks, claims) sorts before lane 1, and
+/// RK <c>{lane}-{due time}-{sessionId}-{nonce}</c>: lane 0 (first checks, claims) sorts before lane 1, and
 /// within a lane the earliest due comes first, so a range query with a page limit reads only what is due;</item>
 /// <item>a <b>cursor</b> (PK <c>{prefix}-cursor</c>): the oldest hour that may still hold due rows.</item>
 /// </list>
-/// Every writer puts the new due row first, then the home row, then deletes the old due row, so a
-/// crash leaves at worst a due row no home row points to, which the listing deletes once it is old.
-/// Due times are never earlier than the writer's clock, and the cursor stays an hour behind its reader's,
-/// so clocks that differ by less than an hour lose nothing.
+/// Every due row has a key of its own (a nonce ends it), and every writer puts its new due row first,
+/// then the home row (under its ETag where it read one), then deletes the row the home row pointed to;
+/// so no writer ever deletes a row another one points to, and a crash leaves at worst a due row no home
+/// row points to, which the listing deletes once storage says it is <see cref="OrphanAge"/> old. Due times
+/// are never earlier than the writer's clock, and the cursor stays an hour behind its reader's, so clocks
+/// that differ by less than an hour lose nothing.
 /// </summary>
 internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<PaymentOptions> options, TimeProvider clock) : IPendingSessionIndex
 {
@@ -30,8 +32,11 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
     private const string TimeFormat = "yyyyMMddHHmmssfff";
     private const string CursorRow = "cursor";
 
-    /// <summary>A due row no home row points to may be a writer's next step: it is deleted only once it is this old.</summary>
-    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// A due row no home row points to may be a writer's next step: it is deleted only once storage's
+    /// timestamp says it is this old, far more than a writer's steps can take apart.
+    /// </summary>
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(10);
 
     /// <summary>How far behind the clock the cursor stays: the tolerated difference between instances' clocks.</summary>
     private static readonly TimeSpan CursorLag = TimeSpan.FromHours(1);
@@ -39,7 +44,6 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
     private static readonly char[] Lanes = ['0', '1'];
 
     private readonly string _home = options.Value.PendingIndexPartition;
-    private readonly string _legacy = options.Value.LegacyPendingIndexPartition;
 
     public async Task<PendingSessionEntry?> GetAsync(string sessionId, CancellationToken cancellationToken)
     {
@@ -103,12 +107,12 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
             return;
         }
 
+        // The home row first: a crash in between leaves an orphan due row, never a home row pointing at nothing.
+        await DeleteAsync(table, _home, sessionId, cancellationToken).ConfigureAwait(false);
         if (SlotOf(home) is { } slot)
         {
             await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
-
-        await DeleteAsync(table, _home, sessionId, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DueSlot>> ListDueAsync(int max, CancellationToken cancellationToken)
@@ -116,7 +120,8 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var thisHour = Hour(now);
-        var cursor = await ReadCursorAsync(table, cancellationToken).ConfigureAwait(false) ?? thisHour - CursorLag;
+        var stored = await ReadCursorAsync(table, cancellationToken).ConfigureAwait(false);
+        var cursor = stored ?? await OldestDueHourAsync(table, cancellationToken).ConfigureAwait(false) ?? thisHour;
         var hours = new List<DateTimeOffset>();
         for (var hour = cursor < thisHour ? cursor : thisHour; hour <= thisHour; hour += TimeSpan.FromHours(1))
         {
@@ -142,7 +147,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
             next = hours[i] + TimeSpan.FromHours(1);
         }
 
-        if (next != cursor)
+        if (next != stored)
         {
             await table.UpsertEntityAsync(new TableEntity(CursorPartition, CursorRow) { ["Hour"] = next }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
@@ -161,10 +166,19 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         }
 
         var entry = FromHome(home);
+        var now = clock.GetUtcNow();
+        if (entry.RunningUntil > now)
+        {
+            // A visit is still running: its entry comes due again when its hold ends, if it never finishes.
+            await MoveAsync(table, entry, home.ETag, entry.RunningUntil.Value, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         var ticket = Guid.NewGuid().ToString("N");
-        var retry = SlotFor(slot.SessionId, entry.GoesFirst, clock.GetUtcNow() + lease);
+        var retry = SlotFor(slot.SessionId, entry.GoesFirst, now + lease);
         await table.UpsertEntityAsync(DueEntity(retry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        var issued = HomeEntity(entry, retry, ticket, runningUntil: null);
+        // An expired hold stays: the visit handed out now learns that the one before it never finished.
+        var issued = HomeEntity(entry, retry, ticket, entry.RunningUntil);
         if (!await TryReplaceAsync(table, issued, home.ETag, cancellationToken).ConfigureAwait(false))
         {
             await DeleteAsync(table, retry.Partition, retry.Row, cancellationToken).ConfigureAwait(false);
@@ -188,7 +202,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         var entry = FromHome(home);
         var held = HomeEntity(entry, entry.Slot, ticket, now + lease);
         return await TryReplaceAsync(table, held, home.ETag, cancellationToken).ConfigureAwait(false)
-            ? entry with { Version = held.ETag }
+            ? entry with { Version = held.ETag, RunningUntil = now + lease, Interrupted = entry.RunningUntil is not null }
             : null;
     }
 
@@ -200,27 +214,9 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         }
 
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        await TryReplaceAsync(table, HomeEntity(entry, entry.Slot, entry.Ticket, runningUntil: null), version, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<int> MigrateLegacyAsync(int max, CancellationToken cancellationToken)
-    {
-        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var moved = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_legacy}");
-        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, PageSize), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
-        {
-            foreach (var legacy in page.Values)
-            {
-                await AddAsync(Entry(legacy.RowKey, legacy), cancellationToken).ConfigureAwait(false);
-                await DeleteAsync(table, _legacy, legacy.RowKey, cancellationToken).ConfigureAwait(false);
-                moved++;
-            }
-
-            break; // one page per call: the caller's run stays bounded.
-        }
-
-        return moved;
+        // Given back unasked: the hold ends. An interrupted visit before this one stays known (a hold long
+        // past marks it) to the visit that takes the entry up.
+        await TryReplaceAsync(table, HomeEntity(entry, entry.Slot, entry.Ticket, entry.Interrupted ? DateTimeOffset.UnixEpoch : null), version, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads one lane of one hour's due rows up to <paramref name="until"/>, at most <paramref name="max"/>; how many it found.</summary>
@@ -234,7 +230,10 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         {
             foreach (var row in page.Values)
             {
-                into.Add(new DueSlot(row.GetString("SessionId") ?? SessionIdOf(row.RowKey), partition, row.RowKey));
+                if (row.GetString("SessionId") is { } sessionId)
+                {
+                    into.Add(new DueSlot(sessionId, partition, row.RowKey));
+                }
                 if (++found == max)
                 {
                     return found;
@@ -245,12 +244,37 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         return found;
     }
 
-    private async Task DeleteIfOrphanAsync(TableClient table, DueSlot slot, CancellationToken cancellationToken)
+    private static async Task DeleteIfOrphanAsync(TableClient table, DueSlot slot, CancellationToken cancellationToken)
     {
-        if (DueTimeOf(slot.Row) is { } due && due < clock.GetUtcNow() - OrphanAge)
+        // Storage's clock on both sides (the row's timestamp, the answer's date): no instance's clock
+        // decides that another's fresh row is old.
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(slot.Partition, slot.Row, select: ["Timestamp"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (row.HasValue
+            && row.Value!.Timestamp is { } written
+            && row.GetRawResponse().Headers.Date is { } storageNow
+            && written < storageNow - OrphanAge)
         {
             await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Moves a read entry's due row to <paramref name="at"/>, keeping its ticket and hold; false when the entry changed meanwhile.</summary>
+    private async Task<bool> MoveAsync(TableClient table, PendingSessionEntry entry, ETag version, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, at);
+        await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (!await TryReplaceAsync(table, HomeEntity(entry, slot, entry.Ticket, entry.RunningUntil), version, cancellationToken).ConfigureAwait(false))
+        {
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (entry.Slot is { } old)
+        {
+            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private DueSlot SlotFor(string sessionId, bool first, DateTimeOffset at)
@@ -260,7 +284,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         return new DueSlot(
             sessionId,
             DuePartition(Hour(due)),
-            $"{(first ? Lanes[0] : Lanes[1])}-{due.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)}-{sessionId}");
+            $"{(first ? Lanes[0] : Lanes[1])}-{due.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)}-{sessionId}-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
     private string DuePartition(DateTimeOffset hour) => $"{_home}-due-{hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture)}";
@@ -273,13 +297,20 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    private static string SessionIdOf(string dueRow) => dueRow[(dueRow.IndexOf('-', 2) + 1)..];
+    /// <summary>The hour of the oldest due row there is (one query across the due partitions), for a first run without a cursor.</summary>
+    private async Task<DateTimeOffset?> OldestDueHourAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        var first = DuePartition(DateTimeOffset.UnixEpoch)[..^HourFormat.Length];
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey lt {first + "~"}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            return DateTimeOffset.TryParseExact(row.PartitionKey[first.Length..], HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var hour)
+                ? hour
+                : null;
+        }
 
-    private static DateTimeOffset? DueTimeOf(string dueRow) =>
-        dueRow.Length > 2 + TimeFormat.Length
-        && DateTime.TryParseExact(dueRow.AsSpan(2, TimeFormat.Length), TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var due)
-            ? new DateTimeOffset(due, TimeSpan.Zero)
-            : null;
+        return null;
+    }
 
     private async Task<DateTimeOffset?> ReadCursorAsync(TableClient table, CancellationToken cancellationToken)
     {
@@ -299,7 +330,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         try
         {
             var response = await table.UpdateEntityAsync(entity, version, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            entity.ETag = response.Headers.ETag ?? default;
+            entity.ETag = response.Headers.ETag ?? throw new InvalidOperationException("Table Storage answered an update without an ETag.");
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
@@ -343,7 +374,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         home.GetString("DuePartition") is { } partition && home.GetString("DueRow") is { } row ? new DueSlot(home.RowKey, partition, row) : null;
 
     private static PendingSessionEntry FromHome(TableEntity home) =>
-        Entry(home.RowKey, home) with { Version = home.ETag, Slot = SlotOf(home), Ticket = home.GetString("Ticket") };
+        Entry(home.RowKey, home) with { Version = home.ETag, Slot = SlotOf(home), Ticket = home.GetString("Ticket"), RunningUntil = home.GetDateTimeOffset("RunningUntil") };
 
     private static PendingSessionEntry Entry(string sessionId, TableEntity row) => new(
         sessionId,

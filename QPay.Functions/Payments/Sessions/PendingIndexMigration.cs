@@ -1,0 +1,59 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Storage;
+
+namespace QPay.Functions.Payments.Sessions;
+
+/// <summary>
+/// Moves the entries of the reconciler's former index (one partition of PaymentSessions, PK
+/// <see cref="PaymentOptions.LegacyPendingIndexPartition"/>, RK sessionId) into <see cref="IPendingSessionIndex"/>,
+/// a page per call, until the partition is empty; then each call costs one empty query. An entry the
+/// index already holds (written since the upgrade) is newer and stays as it is.
+/// </summary>
+public sealed class PendingIndexMigration(IPendingSessionIndex index, StorageClients storage, IOptions<PaymentOptions> options)
+{
+    private const int Parallelism = 8;
+
+    /// <summary>Moves up to <paramref name="max"/> entries; the number moved.</summary>
+    public async Task<int> MoveAsync(int max, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
+        var legacy = options.Value.LegacyPendingIndexPartition;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {legacy}");
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            await Parallel.ForEachAsync(
+                page.Values,
+                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+                async (row, token) =>
+                {
+                    if (await index.GetAsync(row.RowKey, token).ConfigureAwait(false) is null)
+                    {
+                        await index.AddAsync(Entry(row), token).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        await table.DeleteEntityAsync(legacy, row.RowKey, ETag.All, token).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException e) when (e.Status == 404)
+                    {
+                        // Another timer moved it at the same time.
+                    }
+                }).ConfigureAwait(false);
+            return page.Values.Count; // one page per call: the timer's run stays bounded.
+        }
+
+        return 0;
+    }
+
+    private static PendingSessionEntry Entry(TableEntity row) => new(
+        row.RowKey,
+        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+        row.GetDateTimeOffset("NextCheckAt") ?? DateTimeOffset.MinValue,
+        row.GetInt32("Checks") ?? 0,
+        row.GetInt32("Failures") ?? 0,
+        row.GetInt32("Requeues") ?? 0,
+        row.GetString("LastOutcome"));
+}
