@@ -82,6 +82,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
                 o.OrderCreationQueue = orderQueue;
                 o.RefundQueue = "test-refunds-" + orderQueue["test-orders-".Length..];
                 o.PendingIndexPartition = "test-pending-" + orderQueue;
+                o.OpenSessionsPartitionPrefix = "test-open-" + orderQueue + "~";
             });
             s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);
