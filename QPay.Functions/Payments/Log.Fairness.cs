@@ -16,4 +16,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5112, EventName = "OpenSessionCapFailed", Level = LogLevel.Warning,
         Message = "Could not enforce MAX_OPEN_SESSIONS_PER_USER ({Cap}) after session {SessionId}; the seed stands, older sessions expire on their own")]
     public static partial void OpenSessionCapFailed(ILogger logger, Exception exception, string sessionId, int cap);
+
+    [LoggerMessage(EventId = 5113, EventName = "SeedInstanceRateLimited", Level = LogLevel.Warning,
+        Message = "Redis unavailable and this instance's SEED_SESSION_INSTANCE_RATE_PER_MINUTE ({Limit}) is used up: new sessions are refused until the window ends")]
+    public static partial void SeedInstanceRateLimited(ILogger logger, int limit);
 }
