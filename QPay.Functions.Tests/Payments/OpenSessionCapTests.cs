@@ -1,4 +1,6 @@
+using Azure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments.Refunds;
@@ -6,6 +8,7 @@ using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Tests.Infrastructure;
 using QPay.Sandbox;
 using QPay.Sandbox.Api;
+using QPay.Sandbox.Faults;
 
 namespace QPay.Functions.Tests.Payments;
 
@@ -145,6 +148,36 @@ public sealed class OpenSessionCapTests(HarnessFixture fixture) : IClassFixture<
         Assert.DoesNotContain(Harness.Logs.GetSnapshot(), r => r.Id.Name == "SessionSuperseded" && r.Message.Contains(seeded[0].SessionId));
     }
 
+    [Fact]
+    public async Task A_qpay_refusal_to_cancel_the_oldest_leaves_it_open_and_recorded_and_the_next_seed_expires_it()
+    {
+        var user = User();
+        var seeded = new List<(string SessionId, string InvoiceId)>();
+        for (var i = 0; i < 5; i++)
+        {
+            seeded.Add(await Harness.SeedTwoSellerSessionAsync(user));
+        }
+
+        Harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCancel, Status = 400, Error = "SOMETHING_NEW", Count = 1 });
+        var sixth = await Harness.SeedAsync(user, Carts.TwoSellers);
+
+        Assert.Equal(StatusCodes.Status200OK, sixth.Status);
+        seeded.Add((sixth.Body.GetProperty("sessionId").GetString()!, sixth.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!));
+        Assert.Equal(SessionStatus.Pending, (await SessionAsync(seeded[0].SessionId)).Status);
+        Assert.Contains(Harness.Logs.GetSnapshot(), r => r.Id.Name == "OpenSessionNotExpired" && r.Message.Contains(seeded[0].SessionId) && r.Message.Contains("Failed"));
+        Assert.Equal(6, (await Harness.Get<IUserOpenSessions>().ListAsync(user, default)).Count);
+
+        // Seven open now: the next seed expires the two oldest.
+        await Harness.SeedTwoSellerSessionAsync(user);
+        Assert.Equal(SessionStatus.Expired, (await SessionAsync(seeded[0].SessionId)).Status);
+        Assert.Equal(SessionStatus.Expired, (await SessionAsync(seeded[1].SessionId)).Status);
+        Assert.Equal(SandboxInvoiceStatus.Canceled, Harness.Sandbox.State.FindInvoice(seeded[0].InvoiceId)!.Status);
+        foreach (var (sessionId, _) in seeded.Skip(2))
+        {
+            Assert.Equal(SessionStatus.Pending, (await SessionAsync(sessionId)).Status);
+        }
+    }
+
     private async Task<PaymentSession> SessionAsync(string sessionId) => (await Harness.Get<ISessionStore>().GetAsync(sessionId, default))!;
 
     private static string User() => "user-cap-" + Guid.NewGuid().ToString("N")[..10];
@@ -188,6 +221,22 @@ public sealed class OpenSessionCapConcurrencyTests
     }
 
     [Fact]
+    public async Task A_failure_to_enforce_the_cap_is_logged_and_never_fails_the_seed()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<IUserOpenSessions>(new UnavailableOpenSessions()));
+
+        var answer = await harness.SeedAsync("user-cap-broken-" + Guid.NewGuid().ToString("N")[..8], Carts.TwoSellers);
+
+        Assert.Equal(StatusCodes.Status200OK, answer.Status);
+        var sessionId = answer.Body.GetProperty("sessionId").GetString()!;
+        Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+        var logged = Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Name == "OpenSessionCapFailed");
+        Assert.Equal((5112, LogLevel.Warning), (logged.Id.Id, logged.Level));
+        Assert.Contains(sessionId, logged.Message);
+        Assert.IsType<RequestFailedException>(logged.Exception);
+    }
+
+    [Fact]
     public async Task The_cap_holds_with_redis_down()
     {
         await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?>
@@ -209,4 +258,16 @@ public sealed class OpenSessionCapConcurrencyTests
         Assert.Equal(SessionStatus.Pending, (await store.GetAsync(seeded[1].SessionId, default))!.Status);
         Assert.Equal(SessionStatus.Pending, (await store.GetAsync(seeded[2].SessionId, default))!.Status);
     }
+}
+
+/// <summary>An open-sessions record whose table does not answer.</summary>
+internal sealed class UnavailableOpenSessions : IUserOpenSessions
+{
+    public Task AddAsync(string userId, OpenSessionEntry entry, CancellationToken cancellationToken) => throw Unavailable();
+
+    public Task<IReadOnlyList<OpenSessionEntry>> ListAsync(string userId, CancellationToken cancellationToken) => throw Unavailable();
+
+    public Task RemoveAsync(string userId, string sessionId, CancellationToken cancellationToken) => throw Unavailable();
+
+    private static RequestFailedException Unavailable() => new(503, "The table service is unavailable.");
 }
