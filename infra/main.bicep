@@ -97,6 +97,16 @@ param statusRateLimitPerMinute int = 120
 @description('New payment sessions per user per minute across instances (SEED_SESSION_RATE_LIMIT_PER_MINUTE).')
 param seedSessionRateLimitPerMinute int = 10
 
+@minValue(1)
+@maxValue(100000)
+@description('New payment sessions per minute on one instance, over all its users, while Redis is down (SEED_SESSION_INSTANCE_RATE_PER_MINUTE).')
+param seedSessionInstanceRatePerMinute int = 120
+
+@minValue(1)
+@maxValue(1000)
+@description('Open (PENDING) payment sessions per user; a new one over it expires the oldest (MAX_OPEN_SESSIONS_PER_USER).')
+param maxOpenSessionsPerUser int = 5
+
 @minValue(60)
 @maxValue(604800)
 @description('How long a session waits for its payment before its invoice is cancelled (PAYMENT_SESSION_EXPIRY_SEC).')
@@ -319,6 +329,8 @@ module functionApp 'modules/functionapp.bicep' = {
       paymentSessionTtlSec: paymentSessionTtlSec
       statusRateLimitPerMinute: statusRateLimitPerMinute
       seedSessionRateLimitPerMinute: seedSessionRateLimitPerMinute
+      seedSessionInstanceRatePerMinute: seedSessionInstanceRatePerMinute
+      maxOpenSessionsPerUser: maxOpenSessionsPerUser
       paymentSessionExpirySec: paymentSessionExpirySec
       latePaymentPolicy: latePaymentPolicy
       internalWebhookDebug: internalWebhookDebug

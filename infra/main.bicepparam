@@ -42,6 +42,10 @@ param paymentSessionTtlSec = int(readEnvironmentVariable('PAYMENT_SESSION_TTL_SE
 param statusRateLimitPerMinute = int(readEnvironmentVariable('STATUS_RATE_LIMIT_PER_MINUTE', '120'))
 // New payment sessions per user per minute (each creates a QPay invoice).
 param seedSessionRateLimitPerMinute = int(readEnvironmentVariable('SEED_SESSION_RATE_LIMIT_PER_MINUTE', '10'))
+// New payment sessions per minute per instance over all users, while Redis is down.
+param seedSessionInstanceRatePerMinute = int(readEnvironmentVariable('SEED_SESSION_INSTANCE_RATE_PER_MINUTE', '120'))
+// Open (PENDING) sessions per user; a new one over it expires the user's oldest.
+param maxOpenSessionsPerUser = int(readEnvironmentVariable('MAX_OPEN_SESSIONS_PER_USER', '5'))
 param paymentSessionExpirySec = int(readEnvironmentVariable('PAYMENT_SESSION_EXPIRY_SEC', '1800'))
 param latePaymentPolicy = readEnvironmentVariable('LATE_PAYMENT_POLICY', 'fulfil')
 param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBUG', 'false'))

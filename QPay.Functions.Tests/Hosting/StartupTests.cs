@@ -24,6 +24,11 @@ public sealed class StartupTests
         { "PAYMENT_SESSION_TTL_SEC", "5", "PAYMENT_SESSION_TTL_SEC must be between 60" },
         { "PAYMENT_SESSION_TTL_SEC", "ten", "PAYMENT_SESSION_TTL_SEC" },
         { "STATUS_RATE_LIMIT_PER_MINUTE", "0", "STATUS_RATE_LIMIT_PER_MINUTE must be between 1" },
+        { "SEED_SESSION_INSTANCE_RATE_PER_MINUTE", "0", "SEED_SESSION_INSTANCE_RATE_PER_MINUTE must be between 1 and 100000" },
+        { "SEED_SESSION_INSTANCE_RATE_PER_MINUTE", "many", "SEED_SESSION_INSTANCE_RATE_PER_MINUTE" },
+        { "MAX_OPEN_SESSIONS_PER_USER", "0", "MAX_OPEN_SESSIONS_PER_USER must be between 1 and 1000" },
+        { "MAX_OPEN_SESSIONS_PER_USER", "1001", "MAX_OPEN_SESSIONS_PER_USER must be between 1 and 1000" },
+        { "MAX_OPEN_SESSIONS_PER_USER", "five", "MAX_OPEN_SESSIONS_PER_USER" },
         { "REDIS_DATABASE_URI", "localhost:6379", "REDIS_DATABASE_URI must look like redis://host:port" },
         { "REDIS_DATABASE_URI", "redis://localhost:6379/x", "REDIS_DATABASE_URI has a database path" },
         { "QPAY_WEBHOOK_SECRET", "short", "QPAY_WEBHOOK_SECRET must be at least 32 bytes" },
@@ -50,6 +55,7 @@ public sealed class StartupTests
             ["ReconcileQueue"] = "someone-elses-visits",
             ["ReconcileQueueTarget"] = "1",
             ["ReconcileIssueLease"] = "00:00:00",
+            ["OpenSessionsPartitionPrefix"] = "elsewhere~",
             ["RateLimitWindow"] = "00:00:01",
             ["ReconcileSchedule:0"] = "00:00:00",
             ["StuckClaimAfter"] = "00:00:00",
@@ -66,6 +72,7 @@ public sealed class StartupTests
         Assert.Equal(QPay.Functions.Storage.StorageNames.OrderCreationQueue, payments.OrderCreationQueue);
         Assert.Equal(("reconcile", "pending-index"), (payments.PendingIndexPartition, payments.LegacyPendingIndexPartition));
         Assert.Equal((QPay.Functions.Storage.StorageNames.ReconcileQueue, 1000, TimeSpan.FromMinutes(10)), (payments.ReconcileQueue, payments.ReconcileQueueTarget, payments.ReconcileIssueLease));
+        Assert.Equal("open~", payments.OpenSessionsPartitionPrefix);
         Assert.Equal(TimeSpan.FromMinutes(1), payments.RateLimitWindow);
         Assert.Equal(TimeSpan.FromMinutes(3), payments.ReconcileSchedule[0]);
         Assert.Equal(TimeSpan.FromMinutes(3), payments.StuckClaimAfter);

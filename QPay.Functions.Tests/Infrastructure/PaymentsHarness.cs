@@ -90,6 +90,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
                 o.PendingIndexPartition = "test-pending-" + orderQueue;
                 o.LegacyPendingIndexPartition = "test-legacy-" + orderQueue;
                 o.ReconcileQueue = "test-reconcile-" + orderQueue["test-orders-".Length..];
+                o.OpenSessionsPartitionPrefix = "test-open-" + orderQueue + "~";
             });
             s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);

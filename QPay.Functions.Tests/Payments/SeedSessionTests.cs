@@ -266,3 +266,40 @@ public sealed class SeedSessionWithoutRedisTests
         Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Name == "RedisDegraded" && r.Level == LogLevel.Warning);
     }
 }
+
+/// <summary>
+/// SEED_SESSION_INSTANCE_RATE_PER_MINUTE: with Redis down the per-user limits count per instance only,
+/// so new sessions also meet one budget for all users of the instance (QPay's invoices stay bounded).
+/// </summary>
+public sealed class SeedSessionInstanceRateTests
+{
+    [Fact]
+    public async Task With_redis_down_seeds_by_different_users_are_429_once_the_instance_budget_is_used_and_status_polls_are_not()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["REDIS_DATABASE_URI"] = $"redis://127.0.0.1:{LocalStack.FreePort()}",
+            ["SEED_SESSION_RATE_LIMIT_PER_MINUTE"] = "1",
+            ["SEED_SESSION_INSTANCE_RATE_PER_MINUTE"] = "3",
+        });
+        var users = Enumerable.Range(0, 4).Select(i => $"user-seed-inst-{i}-" + Guid.NewGuid().ToString("N")[..8]).ToArray();
+
+        var first = await harness.SeedAsync(users[0], Carts.TwoSellers);
+        var overOwnLimit = await harness.SeedAsync(users[0], Carts.TwoSellers); // refused by the user's own limit: costs the instance nothing
+        var second = await harness.SeedAsync(users[1], Carts.TwoSellers);
+        var third = await harness.SeedAsync(users[2], Carts.TwoSellers);
+        var overInstance = await harness.SeedAsync(users[3], Carts.TwoSellers);
+        var status = await PaymentsHarness.InvokeAsync(
+            harness.Function<StatusFunctions>().PaymentStatus,
+            HttpRequests.Get($"sessionId={first.Body.GetProperty("sessionId").GetString()}", bearer: TestJwt.For(users[0])));
+
+        Assert.Equal([200, 429, 200, 200, 429], new[] { first.Status, overOwnLimit.Status, second.Status, third.Status, overInstance.Status });
+        Assert.Equal("RATE_LIMITED", overInstance.Error);
+        Assert.Equal(overOwnLimit.Body.EnumerateObject().Select(p => p.Name), overInstance.Body.EnumerateObject().Select(p => p.Name));
+        Assert.StartsWith("Too many new payment sessions; retry after ", overInstance.Body.GetProperty("message").GetString());
+        Assert.InRange(int.Parse(overInstance.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        Assert.Equal(3, harness.Sandbox.State.Invoices.Count);
+        Assert.Equal(StatusCodes.Status200OK, status.Status);
+        Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Name == "SeedInstanceRateLimited" && r.Level == LogLevel.Warning);
+    }
+}

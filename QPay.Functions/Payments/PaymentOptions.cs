@@ -40,6 +40,20 @@ public sealed class PaymentOptions
     [ConfigurationKeyName("SEED_SESSION_RATE_LIMIT_PER_MINUTE")]
     public int SeedRateLimitPerMinute { get; set; } = 10;
 
+    /// <summary>
+    /// New payment sessions per minute on one instance, over all its users, while Redis is down (the
+    /// per-user limits then count per instance only): it keeps QPay's invoice creation within bounds.
+    /// </summary>
+    [ConfigurationKeyName("SEED_SESSION_INSTANCE_RATE_PER_MINUTE")]
+    public int SeedInstanceRatePerMinute { get; set; } = 120;
+
+    /// <summary>
+    /// Open (PENDING) sessions one user may have; a new one over it expires the user's oldest open ones
+    /// (their invoices cancelled at QPay), so that abandoned sessions do not pile up per account.
+    /// </summary>
+    [ConfigurationKeyName("MAX_OPEN_SESSIONS_PER_USER")]
+    public int MaxOpenSessionsPerUser { get; set; } = 5;
+
     /// <summary>Logs every webhook pipeline step with session and invoice ids.</summary>
     [ConfigurationKeyName("INTERNAL_WEBHOOK_DEBUG")]
     public bool WebhookDebug { get; set; }
@@ -87,6 +101,9 @@ public sealed class PaymentOptions
 
     /// <summary>How long a begun visit holds its session against a duplicate message: functionTimeout, which no visit outlives.</summary>
     public TimeSpan ReconcileVisitLease { get; internal set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The prefix of each user's open-sessions partition of PaymentSessions (a hash of the user id follows); tests isolate themselves with another.</summary>
+    public string OpenSessionsPartitionPrefix { get; internal set; } = "open~";
 
     /// <summary>
     /// When the reconciler checks a session no callback finished, counted from its creation: a
@@ -152,5 +169,7 @@ internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions
         }
         InRange("STATUS_RATE_LIMIT_PER_MINUTE", options.StatusRateLimitPerMinute, 1, 100_000, errors);
         InRange("SEED_SESSION_RATE_LIMIT_PER_MINUTE", options.SeedRateLimitPerMinute, 1, 10_000, errors);
+        InRange("SEED_SESSION_INSTANCE_RATE_PER_MINUTE", options.SeedInstanceRatePerMinute, 1, 100_000, errors);
+        InRange("MAX_OPEN_SESSIONS_PER_USER", options.MaxOpenSessionsPerUser, 1, 1000, errors);
     }
 }

@@ -29,6 +29,8 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<ISessionStore, SessionTableStore>();
         services.AddSingleton<ISessionCache, RedisSessionCache>();
         services.AddSingleton<SeedSessionService>();
+        services.AddSingleton<IUserOpenSessions, UserOpenSessionsTable>();
+        services.AddSingleton<OpenSessionCap>();
         services.AddSingleton<CheckoutPricer>();
 
         // The Products table is the default catalogue; a marketplace registers its own IProductCatalog after this.
@@ -48,6 +50,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<InvoiceClaimer>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<SessionCanceller>();
+        services.AddSingleton<ISessionSuperseder>(sp => sp.GetRequiredService<SessionCanceller>());
 
         services.AddOptions<EbarimtOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EbarimtOptions>, EbarimtOptionsValidator>();

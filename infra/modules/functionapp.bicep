@@ -65,6 +65,10 @@ param settings {
   statusRateLimitPerMinute: int
   @description('SEED_SESSION_RATE_LIMIT_PER_MINUTE')
   seedSessionRateLimitPerMinute: int
+  @description('SEED_SESSION_INSTANCE_RATE_PER_MINUTE')
+  seedSessionInstanceRatePerMinute: int
+  @description('MAX_OPEN_SESSIONS_PER_USER')
+  maxOpenSessionsPerUser: int
   @description('PAYMENT_SESSION_EXPIRY_SEC')
   paymentSessionExpirySec: int
   @description('LATE_PAYMENT_POLICY')
@@ -195,6 +199,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PAYMENT_SESSION_TTL_SEC: string(settings.paymentSessionTtlSec)
     STATUS_RATE_LIMIT_PER_MINUTE: string(settings.statusRateLimitPerMinute)
     SEED_SESSION_RATE_LIMIT_PER_MINUTE: string(settings.seedSessionRateLimitPerMinute)
+    SEED_SESSION_INSTANCE_RATE_PER_MINUTE: string(settings.seedSessionInstanceRatePerMinute)
+    MAX_OPEN_SESSIONS_PER_USER: string(settings.maxOpenSessionsPerUser)
     PAYMENT_SESSION_EXPIRY_SEC: string(settings.paymentSessionExpirySec)
     LATE_PAYMENT_POLICY: settings.latePaymentPolicy
     INTERNAL_WEBHOOK_DEBUG: string(settings.internalWebhookDebug)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Refunds;
+using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
 using QPay.Functions.QPayApi;
@@ -32,7 +33,9 @@ public sealed record CancelOutcome(CancelResult Result, PaymentSession? Session,
 /// longer be paid), then checked once for a payment that landed before the cancel; only then does
 /// the session become CANCELLED. QPay answering that the invoice is paid, or any refusal it does not
 /// explain, leads to a payment check (<see cref="InvoiceClaimer"/>), never to silence: a paid
-/// session goes the PAID way and the caller is told so.
+/// session goes the PAID way and the caller is told so. The same lifecycle expires a session its
+/// user's newer one pushed over MAX_OPEN_SESSIONS_PER_USER (<see cref="SupersedeAsync"/>): it ends
+/// EXPIRED instead.
 /// </summary>
 public sealed class SessionCanceller(
     ISessionStore sessions,
@@ -42,7 +45,7 @@ public sealed class SessionCanceller(
     RefundStarter refunds,
     IQPayClient qpay,
     TimeProvider clock,
-    ILogger<SessionCanceller> logger)
+    ILogger<SessionCanceller> logger) : ISessionSuperseder
 {
     public async Task<CancelOutcome> CancelAsync(string sessionId, string userId, CancellationToken cancellationToken)
     {
@@ -63,6 +66,42 @@ public sealed class SessionCanceller(
                 return new CancelOutcome(session.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, session);
         }
 
+        return await CloseAsync(session, SessionStatus.Cancelled, supersededBy: null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Expires a PENDING session because its user's newer session <paramref name="supersededBy"/> is
+    /// over the open-session cap: the invoice is cancelled at QPay and checked once, as a cancel does
+    /// (a paid session goes the PAID way, a partly paid one gets its refund), then the session is
+    /// EXPIRED (ExpiredAt now), as the reconciler's expiry leaves it.
+    /// </summary>
+    public async Task<SupersedeResult> SupersedeAsync(string sessionId, string supersededBy, CancellationToken cancellationToken)
+    {
+        var session = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (session is not { Status: SessionStatus.Pending })
+        {
+            return session is not null && session.Status.IsPaid() ? SupersedeResult.Paid : SupersedeResult.NotPending;
+        }
+
+        var outcome = await CloseAsync(session, SessionStatus.Expired, supersededBy).ConfigureAwait(false);
+        return outcome.Result switch
+        {
+            CancelResult.Cancelled => SupersedeResult.Expired,
+            CancelResult.AlreadyPaid => SupersedeResult.Paid,
+            CancelResult.Failed => SupersedeResult.Failed,
+            _ => SupersedeResult.NotPending,
+        };
+    }
+
+    /// <summary>
+    /// The lifecycle shared by cancel and supersede, from a PENDING session: its invoice cancelled at
+    /// QPay and checked once, a part payment's refund planned, then the session moved to
+    /// <paramref name="closed"/> (CANCELLED, or EXPIRED when <paramref name="supersededBy"/> pushed it over the cap);
+    /// <see cref="CancelResult.Cancelled"/> when it got there.
+    /// </summary>
+    private async Task<CancelOutcome> CloseAsync(PaymentSession session, SessionStatus closed, string? supersededBy)
+    {
+        var sessionId = session.SessionId;
         var partlyPaid = 0m;
         if (session.InvoiceId is not null)
         {
@@ -77,16 +116,24 @@ public sealed class SessionCanceller(
 
         if (partlyPaid > 0m)
         {
-            // Paid in part: the plan to give it back is written before the session is CANCELLED (the reconciler finishes it otherwise).
+            // Paid in part: the plan to give it back is written before the session is closed (the reconciler finishes it otherwise).
             await refunds.PlanWholeAsync(session with { PaidMnt = partlyPaid }, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, CancellationToken.None).ConfigureAwait(false);
         }
 
         var now = clock.GetUtcNow();
-        var cancelled = await sessions.UpdateAsync(
+        var ended = await sessions.UpdateAsync(
             sessionId,
-            s => s.Status == SessionStatus.Pending ? s with { Status = SessionStatus.Cancelled, CancelledAt = now, PaidMnt = partlyPaid > 0m ? partlyPaid : s.PaidMnt } : null,
+            s => s.Status == SessionStatus.Pending
+                ? s with
+                {
+                    Status = closed,
+                    CancelledAt = closed == SessionStatus.Cancelled ? now : s.CancelledAt,
+                    ExpiredAt = closed == SessionStatus.Expired ? now : s.ExpiredAt,
+                    PaidMnt = partlyPaid > 0m ? partlyPaid : s.PaidMnt,
+                }
+                : null,
             CancellationToken.None).ConfigureAwait(false) ?? session;
-        if (cancelled.Status != SessionStatus.Cancelled)
+        if (ended.Status != closed)
         {
             if (partlyPaid > 0m)
             {
@@ -94,23 +141,31 @@ public sealed class SessionCanceller(
             }
 
             // Paid while we cancelled (a callback claimed it between our check and this write).
-            return new CancelOutcome(cancelled.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, cancelled);
+            return new CancelOutcome(ended.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, ended);
         }
 
-        await cache.StoreAsync(cancelled).ConfigureAwait(false);
-        Log.SessionCancelled(logger, sessionId, session.InvoiceId ?? "-");
+        await cache.StoreAsync(ended).ConfigureAwait(false);
+        if (supersededBy is null)
+        {
+            Log.SessionCancelled(logger, sessionId, session.InvoiceId ?? "-");
+        }
+        else
+        {
+            Log.SessionSuperseded(logger, sessionId, session.InvoiceId ?? "-", supersededBy);
+        }
+
         if (partlyPaid > 0m)
         {
             // The session stays in the reconciler's index (as its refund's entry) until the money is back.
-            var (_, refunding) = await refunds.StartWholeAsync(cancelled, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
+            var (_, refunding) = await refunds.StartWholeAsync(ended, RefundReasons.Underpaid, null, RefundStarter.AutomaticSource, enqueue: true, CancellationToken.None).ConfigureAwait(false);
             return new CancelOutcome(CancelResult.Cancelled, refunding);
         }
 
         await index.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
-        return new CancelOutcome(CancelResult.Cancelled, cancelled);
+        return new CancelOutcome(CancelResult.Cancelled, ended);
     }
 
-    /// <summary>Cancels the invoice at QPay and checks it once; no outcome when the session may become CANCELLED.</summary>
+    /// <summary>Cancels the invoice at QPay and checks it once; no outcome when the session may be closed (CANCELLED or EXPIRED).</summary>
     private async Task<(CancelOutcome? Stopped, ClaimOutcome Check)> CancelInvoiceAsync(PaymentSession session)
     {
         string? refusal = null;

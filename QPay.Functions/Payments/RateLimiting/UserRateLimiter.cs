@@ -27,7 +27,10 @@ public interface IUserRateLimiter
 /// (RedisRateLimiting): <see cref="PaymentOptions.StatusRateLimitPerMinute"/> status polls and
 /// <see cref="PaymentOptions.SeedRateLimitPerMinute"/> new sessions per
 /// <see cref="PaymentOptions.RateLimitWindow"/>. While Redis is down a per-instance limiter with the
-/// same numbers takes over, and the fallback is logged once per outage.
+/// same numbers takes over, and the fallback is logged once per outage. Per-instance counts let every
+/// instance spend a user's whole budget, so while falling back new sessions also meet one budget for
+/// all users of this instance (<see cref="PaymentOptions.SeedInstanceRatePerMinute"/>), which keeps the
+/// invoices asked of QPay within bounds; status polls have none.
 /// </summary>
 internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
 {
@@ -37,7 +40,10 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
     private readonly TimeSpan _window;
     private readonly Dictionary<UserRateLimit, int> _permits;
     private readonly PartitionedRateLimiter<(UserRateLimit, string)> _local;
+    private readonly FixedWindowRateLimiter _instanceSeeds;
+    private readonly int _instanceSeedPermits;
     private int _fallingBack;
+    private int _instanceSeedsRefused;
 
     public UserRateLimiter(RedisConnection redis, IOptions<PaymentOptions> options, ILogger<UserRateLimiter> logger)
     {
@@ -59,6 +65,14 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
+        _instanceSeedPermits = settings.SeedInstanceRatePerMinute;
+        _instanceSeeds = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = _instanceSeedPermits,
+            Window = _window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
     }
 
     public async Task<RateLimitDecision> AcquireAsync(UserRateLimit limit, string partition, CancellationToken cancellationToken)
@@ -83,6 +97,7 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
             if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
             {
                 Log.RateLimitBackOnRedis(_logger);
+                Volatile.Write(ref _instanceSeedsRefused, 0);
             }
 
             return shared;
@@ -94,10 +109,26 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
         }
 
         using var localLease = await _local.AcquireAsync((limit, partition), 1, cancellationToken).ConfigureAwait(false);
-        return Decide(localLease, redisWindows: false);
+        if (limit != UserRateLimit.Seed || !localLease.IsAcquired)
+        {
+            return Decide(localLease, redisWindows: false);
+        }
+
+        // The user's own budget first, so that one user over it does not spend everyone's.
+        using var instanceLease = await _instanceSeeds.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!instanceLease.IsAcquired && Interlocked.Exchange(ref _instanceSeedsRefused, 1) == 0)
+        {
+            Log.SeedInstanceRateLimited(_logger, _instanceSeedPermits);
+        }
+
+        return Decide(instanceLease, redisWindows: false);
     }
 
-    public void Dispose() => _local.Dispose();
+    public void Dispose()
+    {
+        _local.Dispose();
+        _instanceSeeds.Dispose();
+    }
 
     private RateLimitDecision Decide(RateLimitLease lease, bool redisWindows)
     {

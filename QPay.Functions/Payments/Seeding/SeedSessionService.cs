@@ -21,13 +21,16 @@ public sealed record SeedSessionResult(PaymentSession? Session, QPayInvoice? Inv
 /// (<see cref="CheckoutPricer"/>: catalogue prices, the coupon's computed discount), the session is written to Table
 /// Storage (and the reconciler's pending index) first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
 /// callback URL carrying the webhook token), then the session gets its invoice id and goes to
-/// Redis with its TTL. A QPay failure marks the session failed and is answered, not retried.
+/// Redis with its TTL, and it is counted among its user's open sessions (<see cref="OpenSessionCap"/>: over
+/// MAX_OPEN_SESSIONS_PER_USER the user's oldest open ones expire). A QPay failure marks the session failed and is
+/// answered, not retried.
 /// </summary>
 public sealed class SeedSessionService(
     CheckoutPricer pricer,
     ISessionStore store,
     ISessionCache cache,
     IPendingSessionIndex pending,
+    OpenSessionCap openSessions,
     IQPayClient qpay,
     IWebhookTokens webhookTokens,
     IOptions<PaymentOptions> options,
@@ -104,6 +107,8 @@ public sealed class SeedSessionService(
             ?? session with { InvoiceId = invoice.InvoiceId };
         await cache.StoreAsync(stored).ConfigureAwait(false);
         Log.SessionSeeded(logger, stored.SessionId, invoice.InvoiceId, stored.ExpectedMnt, stored.Origin);
+        // Counted among the user's open sessions only now that it has an invoice; over the cap, the oldest expire.
+        await openSessions.EnforceAsync(stored).ConfigureAwait(false);
         return new SeedSessionResult(stored, invoice, null);
     }
 
