@@ -30,7 +30,7 @@ public sealed class PendingIndexMigration(IPendingSessionIndex index, StorageCli
                 {
                     if (await index.GetAsync(row.RowKey, token).ConfigureAwait(false) is null)
                     {
-                        await index.AddAsync(Entry(row), token).ConfigureAwait(false);
+                        await index.AddAsync(PendingSessionTableIndex.Entry(row.RowKey, row), token).ConfigureAwait(false);
                     }
 
                     try
@@ -47,13 +47,4 @@ public sealed class PendingIndexMigration(IPendingSessionIndex index, StorageCli
 
         return 0;
     }
-
-    private static PendingSessionEntry Entry(TableEntity row) => new(
-        row.RowKey,
-        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-        row.GetDateTimeOffset("NextCheckAt") ?? DateTimeOffset.MinValue,
-        row.GetInt32("Checks") ?? 0,
-        row.GetInt32("Failures") ?? 0,
-        row.GetInt32("Requeues") ?? 0,
-        row.GetString("LastOutcome"));
 }

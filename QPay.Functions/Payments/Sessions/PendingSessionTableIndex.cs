@@ -376,7 +376,8 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
     private static PendingSessionEntry FromHome(TableEntity home) =>
         Entry(home.RowKey, home) with { Version = home.ETag, Slot = SlotOf(home), Ticket = home.GetString("Ticket"), RunningUntil = home.GetDateTimeOffset("RunningUntil") };
 
-    private static PendingSessionEntry Entry(string sessionId, TableEntity row) => new(
+    /// <summary>An entry from a home row, or from a row of the former single partition (the home row kept its property names).</summary>
+    internal static PendingSessionEntry Entry(string sessionId, TableEntity row) => new(
         sessionId,
         row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         row.GetDateTimeOffset("NextCheckAt") ?? DateTimeOffset.MinValue,
