@@ -75,7 +75,7 @@ internal static class BacklogReport
 
         rows.Add(new("payment/check of invoices this run did not seed", $"{r.ForeignChecks}", r.ForeignChecks, "calls", "0",
             r.ForeignChecks > 0
-                ? $"{r.ForeignInvoices} invoices: entries of the shared pending index left by earlier runs or tests, reconciled by this run's instances (they take part of each run's 200)"
+                ? $"{r.ForeignInvoices} invoices: entries of the shared pending index left by earlier runs or tests, reconciled by this run's instances against this sandbox (they share the reconciler's capacity)"
                 : "the shared pending index held nothing else that was due"));
         rows.Add(new("This run's sessions checked by another reconciler (not at this sandbox)", $"{r.CheckedElsewhere}", r.CheckedElsewhere, "sessions", "0",
             $"a diagnostic from the reconciler's index in the shared Azurite at the end: {r.PendingEntries} rows of this run's sessions left" +
