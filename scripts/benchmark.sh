@@ -5,6 +5,8 @@
 # ports. Prints the Markdown table on stdout (progress on stderr) and writes artifacts/benchmark.json.
 # Extra arguments go to the console: --scale 0.3 (a quicker, noisier run), --output FILE, --logs FILE
 # (instance A's captured log), --no-orders-on-a (the webhook without order creation on the same worker).
+# --backlog [N] runs only the backlog scenario instead (N pending sessions, default 10,000, with
+# --paid-percent, --expiry-sec, --until-expiry, --max-minutes; JSON to artifacts/benchmark-backlog.json).
 # See docs/performance.md for what is measured and how to read it.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,4 +20,10 @@ start_local_stack
 cd "$REPO_ROOT"
 log "building Release (the worker, the host, the sandbox and the benchmark)"
 dotnet build tools/QPay.Benchmarks/QPay.Benchmarks.csproj --configuration Release --nologo -v:quiet "-clp:ErrorsOnly;NoSummary" >&2
-dotnet tools/QPay.Benchmarks/bin/Release/net10.0/QPay.Benchmarks.dll --output "$REPO_ROOT/artifacts/benchmark.json" "$@"
+output="$REPO_ROOT/artifacts/benchmark.json"
+for arg in "$@"; do
+  if [[ "$arg" == "--backlog" ]]; then
+    output="$REPO_ROOT/artifacts/benchmark-backlog.json" # a later --output still wins
+  fi
+done
+dotnet tools/QPay.Benchmarks/bin/Release/net10.0/QPay.Benchmarks.dll --output "$output" "$@"

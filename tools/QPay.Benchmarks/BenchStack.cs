@@ -18,6 +18,9 @@ namespace QPay.Benchmarks;
 internal sealed record Seeded(string SessionId, string InvoiceId, string UserId)
 {
     public string? CallbackUrl { get; set; }
+
+    /// <summary>When the worker created it: the answer's <c>expiresAt</c> less its <c>ttlSec</c> (null if either is missing).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
 }
 
 /// <summary>How one worker started: process start → host ready → first 200 on /health.</summary>
@@ -32,6 +35,11 @@ internal sealed class BenchStack : IAsyncDisposable
 {
     public const int StatusRateLimit = 100_000;
     public const int SeedRateLimit = 10_000;
+    /// <summary>
+    /// MAX_OPEN_SESSIONS_PER_USER (the app's default is 5; over it a user's oldest open sessions expire):
+    /// the latency runs keep ~100 open sessions per user, so the cap is raised for every scenario.
+    /// </summary>
+    public const int MaxOpenSessionsPerUser = 1000;
     /// <summary>The coupon of <see cref="Cart"/>, as the demo catalogue defines it (SAVE2: 2 USD off).</summary>
     public const string CouponCode = "SAVE2";
 
@@ -65,7 +73,8 @@ internal sealed class BenchStack : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string?> Settings => _settings;
 
-    public static async Task<BenchStack> StartAsync()
+    /// <summary>Starts the sandbox and prepares the worker settings; <paramref name="overrides"/> replace sample values (e.g. PAYMENT_SESSION_EXPIRY_SEC).</summary>
+    public static async Task<BenchStack> StartAsync(IReadOnlyDictionary<string, string>? overrides = null)
     {
         foreach (var (name, port) in new[] { ("Azurite blob", 10000), ("Azurite queue", 10001), ("Azurite table", 10002), ("Redis", 6379) })
         {
@@ -81,14 +90,22 @@ internal sealed class BenchStack : IAsyncDisposable
         settings["STATUS_RATE_LIMIT_PER_MINUTE"] = StatusRateLimit.ToString(CultureInfo.InvariantCulture);
         // The benchmark seeds hundreds of sessions for a handful of users within a minute.
         settings["SEED_SESSION_RATE_LIMIT_PER_MINUTE"] = SeedRateLimit.ToString(CultureInfo.InvariantCulture);
+        settings["MAX_OPEN_SESSIONS_PER_USER"] = MaxOpenSessionsPerUser.ToString(CultureInfo.InvariantCulture);
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+
         return new BenchStack(sandbox, settings);
     }
 
     /// <summary>
     /// Starts one more worker through the Functions host on a free port, and times it: from the worker
     /// process's start time to the host being ready, and to the first 200 on /health.
+    /// <paramref name="orderTrigger"/> false starts it without its queue triggers; <paramref name="timers"/>
+    /// fires its timer triggers on their schedules (off by default: the latency runs must not meet a reconciler run).
     /// </summary>
-    public async Task<(FunctionsHost.FunctionsHost Host, WorkerStart Start)> StartInstanceAsync(bool orderTrigger = true)
+    public async Task<(FunctionsHost.FunctionsHost Host, WorkerStart Start)> StartInstanceAsync(bool orderTrigger = true, bool timers = false)
     {
         var called = Stopwatch.GetTimestamp();
         var host = await FunctionsHost.FunctionsHost.StartAsync(new FunctionsHostOptions
@@ -98,7 +115,7 @@ internal sealed class BenchStack : IAsyncDisposable
             Settings = _settings,
             ConfigureSettings = (self, values) => values["QPAY_CALLBACK_PUBLIC_BASE_URL"] = self.ToString().TrimEnd('/'),
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
-            EnableTimerSchedules = false,
+            EnableTimerSchedules = timers,
             EnableQueueTriggers = orderTrigger,
         });
         var ready = DateTime.UtcNow;
@@ -201,7 +218,44 @@ internal sealed class BenchStack : IAsyncDisposable
         }
 
         using var json = JsonDocument.Parse(body);
-        return new Seeded(json.RootElement.GetProperty("sessionId").GetString()!, json.RootElement.GetProperty("invoice").GetProperty("invoiceId").GetString()!, userId);
+        var root = json.RootElement;
+        DateTimeOffset? createdAt = root.TryGetProperty("expiresAt", out var expires) && expires.TryGetDateTimeOffset(out var expiresAt)
+            && root.TryGetProperty("ttlSec", out var ttl) && ttl.TryGetInt32(out var ttlSec)
+                ? expiresAt.AddSeconds(-ttlSec)
+                : null;
+        return new Seeded(root.GetProperty("sessionId").GetString()!, root.GetProperty("invoice").GetProperty("invoiceId").GetString()!, userId)
+        {
+            CreatedAt = createdAt,
+        };
+    }
+
+    /// <summary>GET /payments/qpay/status as the owner: the session's status (e.g. PENDING, PROCESSED).</summary>
+    public async Task<string> StatusAsync(Uri app, string sessionId, string jwt)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app, $"payments/qpay/status?sessionId={Uri.EscapeDataString(sessionId)}"));
+        request.Headers.Authorization = new("Bearer", jwt);
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"status answered {(int)response.StatusCode}: {body}");
+        }
+
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("status").GetString()!;
+    }
+
+    /// <summary>POST /payments/qpay/cancel as the owner: 200 cancelled, 409 already paid or closed, 502 QPay refused.</summary>
+    public async Task<HttpStatusCode> CancelAsync(Uri app, string sessionId, string jwt)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app, "payments/qpay/cancel"))
+        {
+            Content = JsonContent.Create(new { sessionId }, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new("Bearer", jwt);
+        using var response = await Http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return response.StatusCode;
     }
 
     /// <summary>

@@ -39,6 +39,14 @@ public sealed class QPaySandbox : IAsyncDisposable
     public IReadOnlyDictionary<string, int> Stats => _app.Services.GetRequiredService<CallStats>().Snapshot();
 
     /// <summary>
+    /// The same as <c>GET /sandbox/stats/invoices</c>: per invoice id, per endpoint key, when each call
+    /// naming that invoice arrived (<c>invoice.get</c>, <c>invoice.cancel</c>, and <c>payment.check</c> /
+    /// <c>payment.list</c> with <c>object_type</c> INVOICE), faulted and unauthorized calls included.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>>> InvoiceCalls =>
+        _app.Services.GetRequiredService<CallStats>().InvoiceSnapshot();
+
+    /// <summary>
     /// Starts a sandbox on 127.0.0.1 at a free port, or at <see cref="SandboxOptions.Port"/> /
     /// <see cref="SandboxOptions.Url"/> when given.
     /// </summary>

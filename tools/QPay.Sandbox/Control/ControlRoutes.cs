@@ -38,6 +38,7 @@ internal static class ControlRoutes
         sandbox.MapPost("/tokens/expire", (TokenIssuer tokens) => ControlResults.Ok(new { revoked = tokens.RevokeAll() }));
 
         sandbox.MapGet("/stats", (CallStats stats) => ControlResults.Ok(stats.Snapshot()));
+        sandbox.MapGet("/stats/invoices", (CallStats stats) => ControlResults.Ok(stats.InvoiceSnapshot()));
 
         sandbox.MapPost("/reset", (SandboxResetter resetter) =>
         {
