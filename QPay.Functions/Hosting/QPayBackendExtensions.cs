@@ -8,6 +8,7 @@ using QPay.Functions.Payments;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
 using QPay.Functions.Storage;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Hosting;
 
@@ -30,6 +31,8 @@ public static class QPayBackendExtensions
     public static IServiceCollection AddQPayBackendServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<PaymentMetrics>();
         services.AddOptions<KeyVaultOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<KeyVaultOptions>, KeyVaultOptionsValidator>();
 

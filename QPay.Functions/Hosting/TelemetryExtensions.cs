@@ -5,7 +5,9 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using QPay.Functions.Telemetry;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace QPay.Functions.Hosting;
@@ -36,6 +38,8 @@ public static class TelemetryExtensions
             .UseFunctionsWorkerDefaults()
             // Added before the exporter, so spans are scrubbed before they are batched for export.
             .WithTracing(tracing => tracing.AddProcessor(new SecretQueryRedactionProcessor()))
+            // The app's own instruments (README, "Metrics"), beside the worker's.
+            .WithMetrics(metrics => metrics.AddMeter(PaymentMetrics.MeterName))
             .UseAzureMonitorExporter(options =>
             {
                 options.ConnectionString = connectionString;
