@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Storage;
+using QPay.Functions.Telemetry;
 using QPay.Functions.Tests.Infrastructure;
 using QPay.Sandbox.Api;
 using QPay.Sandbox.Faults;
@@ -232,6 +233,6 @@ public sealed class QPayClientSandboxTests
     {
         var options = harness.Get<IOptions<QPayOptions>>();
         var auth = new QPayAuthClient(harness.Get<IHttpClientFactory>(), harness.Get<IOptionsMonitor<QPayOptions>>(), clock, NullLogger<QPayAuthClient>.Instance);
-        return new QPayTokenCache(auth, harness.Get<RedisConnection>(), options, clock, NullLogger<QPayTokenCache>.Instance);
+        return new QPayTokenCache(auth, harness.Get<RedisConnection>(), options, clock, harness.Get<PaymentMetrics>(), NullLogger<QPayTokenCache>.Instance);
     }
 }

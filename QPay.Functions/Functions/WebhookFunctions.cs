@@ -31,7 +31,7 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
                 hint.InvoiceId),
             cancellationToken);
 
-        var reason = outcome.Reason?.ToApi() ?? "PROCESSED";
+        var reason = outcome.Reason?.ToApi() ?? WebhookProcessor.ProcessedReason;
         if (HttpMethods.IsGet(request.Method) && !AcceptsJson(request))
         {
             request.HttpContext.Response.Headers[ReasonHeader] = reason;

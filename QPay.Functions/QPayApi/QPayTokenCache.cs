@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
+using QPay.Functions.Telemetry;
 using StackExchange.Redis;
 
 namespace QPay.Functions.QPayApi;
@@ -35,6 +36,7 @@ internal sealed class QPayTokenCache(
     RedisConnection redis,
     IOptions<QPayOptions> options,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<QPayTokenCache> logger) : IQPayTokenProvider, IDisposable
 {
     private static readonly TimeSpan LockPoll = TimeSpan.FromMilliseconds(50);
@@ -141,16 +143,19 @@ internal sealed class QPayTokenCache(
             {
                 var refreshed = await auth.RefreshAsync(previous.RefreshToken!, cancellationToken).ConfigureAwait(false);
                 Log.QPayTokenObtained(logger, "refresh", refreshed.ExpiresAt);
+                metrics.TokenRefreshed("success");
                 return refreshed;
             }
             catch (QPayApiException exception) when (exception.IsAuthenticationError)
             {
                 Log.QPayRefreshRejected(logger);
+                metrics.TokenRefreshed("rejected");
             }
         }
 
         var token = await auth.LoginAsync(cancellationToken).ConfigureAwait(false);
         Log.QPayTokenObtained(logger, "login", token.ExpiresAt);
+        metrics.TokenLoggedIn();
         return token;
     }
 

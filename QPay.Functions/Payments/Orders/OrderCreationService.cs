@@ -4,6 +4,7 @@ using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Orders;
 
@@ -23,6 +24,7 @@ public sealed class OrderCreationService(
     IRefundLedger refunds,
     ReceiptService receipts,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<OrderCreationService> logger)
 {
     /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal).</summary>
@@ -85,6 +87,7 @@ public sealed class OrderCreationService(
             cancellationToken).ConfigureAwait(false);
         await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
+        metrics.OrdersCreated(orderIds.Count);
         return orderIds;
     }
 

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
+using QPay.Functions.Telemetry;
 using RedisRateLimiting;
 
 namespace QPay.Functions.Payments.RateLimiting;
@@ -37,6 +38,7 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
 
     private readonly RedisConnection _redis;
     private readonly ILogger<UserRateLimiter> _logger;
+    private readonly PaymentMetrics _metrics;
     private readonly TimeSpan _window;
     private readonly Dictionary<UserRateLimit, int> _permits;
     private readonly PartitionedRateLimiter<(UserRateLimit, string)> _local;
@@ -45,9 +47,10 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
     private int _fallingBack;
     private int _instanceSeedsRefused;
 
-    public UserRateLimiter(RedisConnection redis, IOptions<PaymentOptions> options, ILogger<UserRateLimiter> logger)
+    public UserRateLimiter(RedisConnection redis, IOptions<PaymentOptions> options, PaymentMetrics metrics, ILogger<UserRateLimiter> logger)
     {
         _redis = redis;
+        _metrics = metrics;
         _logger = logger;
         var settings = options.Value;
         _window = settings.RateLimitWindow;
@@ -75,7 +78,19 @@ internal sealed class UserRateLimiter : IUserRateLimiter, IDisposable
         });
     }
 
+    /// <summary>One permit; a refusal is counted (<c>qpay.rate_limited</c>) by limit.</summary>
     public async Task<RateLimitDecision> AcquireAsync(UserRateLimit limit, string partition, CancellationToken cancellationToken)
+    {
+        var decision = await DecideAsync(limit, partition, cancellationToken).ConfigureAwait(false);
+        if (!decision.Allowed)
+        {
+            _metrics.RateLimited(limit.ToString().ToLowerInvariant());
+        }
+
+        return decision;
+    }
+
+    private async Task<RateLimitDecision> DecideAsync(UserRateLimit limit, string partition, CancellationToken cancellationToken)
     {
         var shared = await _redis.TryAsync<RateLimitDecision?>(
             "rate limit",

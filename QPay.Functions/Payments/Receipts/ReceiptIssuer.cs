@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Receipts;
 
@@ -22,6 +23,7 @@ public sealed class ReceiptIssuer(
     IOptions<EbarimtOptions> options,
     IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<ReceiptIssuer> logger)
 {
     private static readonly TimeSpan MinLease = TimeSpan.FromMinutes(2);
@@ -84,6 +86,7 @@ public sealed class ReceiptIssuer(
                 },
                 CancellationToken.None).ConfigureAwait(false);
             Log.ReceiptIssued(logger, row.SessionId, row.PaymentId, issued.Status ?? "?");
+            metrics.Receipt("REGISTERED");
         }
         catch (QPayApiException exception)
         {
@@ -166,6 +169,7 @@ public sealed class ReceiptIssuer(
         var at = clock.GetUtcNow();
         await receipts.UpdateAsync(row.SessionId, row.PaymentId, r => r with { Status = ReceiptStatus.Cancelled, CancelledAt = at, LeaseUntil = null, LastError = null }, CancellationToken.None).ConfigureAwait(false);
         Log.ReceiptCancelled(logger, row.SessionId, row.PaymentId);
+        metrics.Receipt("CANCELLED");
     }
 
     /// <summary>Retried after 30 s, 1, 2, 4 … minutes; after the last attempt the row gives up (<paramref name="giveUp"/>) and the message is poisoned.</summary>
@@ -180,12 +184,14 @@ public sealed class ReceiptIssuer(
         if (last)
         {
             Log.ReceiptPoisoned(logger, row.SessionId, row.PaymentId, message.Cancel ? "cancel" : "issue", code, attempts);
+            metrics.Receipt("FAILED");
             await queue.PoisonAsync(message with { Attempt = attempts }, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
         var wait = TimeSpan.FromTicks(settings.RetryBackoff.Ticks << Math.Min(attempts - 1, 10));
         Log.ReceiptAttemptFailed(logger, row.SessionId, row.PaymentId, message.Cancel ? "cancel" : "issue", code, attempts);
+        metrics.Receipt("RETRYING");
         await queue.EnqueueAsync(message with { Attempt = attempts + 1 }, wait, CancellationToken.None).ConfigureAwait(false);
     }
 

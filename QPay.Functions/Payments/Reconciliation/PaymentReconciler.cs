@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
@@ -5,7 +6,9 @@ using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
+using QPay.Functions.Payments.Webhooks;
 using QPay.Functions.QPayApi;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Reconciliation;
 
@@ -68,6 +71,7 @@ public sealed class PaymentReconciler(
     IQPayClient qpay,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<PaymentReconciler> logger)
 {
     public const int MaxRequeues = 5;
@@ -80,7 +84,15 @@ public sealed class PaymentReconciler(
     /// <summary>How much earlier than its schedule a visit may come (instances' clocks differ a little).</summary>
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(30);
 
+    /// <summary>One visit, recorded by outcome (<c>qpay.reconciler.visits</c>).</summary>
     public async Task<ReconcileVisit> VisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
+    {
+        var visit = await BeginVisitAsync(message, cancellationToken).ConfigureAwait(false);
+        metrics.ReconcileVisited(visit.ToString().ToUpperInvariant());
+        return visit;
+    }
+
+    private async Task<ReconcileVisit> BeginVisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
     {
         var entry = await index.BeginVisitAsync(message.SessionId, message.Ticket, options.Value.ReconcileVisitLease, cancellationToken).ConfigureAwait(false);
         if (entry is null)
@@ -179,7 +191,7 @@ public sealed class PaymentReconciler(
             return ReconcileVisit.Waiting;
         }
 
-        var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var outcome = await VerifyAndClaimAsync(session).ConfigureAwait(false);
         if (await FollowUpAsync(entry, session, outcome).ConfigureAwait(false) is { } followed)
         {
             return followed;
@@ -234,7 +246,7 @@ public sealed class PaymentReconciler(
     private async Task<ReconcileVisit> ExpireAsync(PendingSessionEntry entry, PaymentSession session)
     {
         var invoiceId = session.InvoiceId!;
-        var last = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var last = await VerifyAndClaimAsync(session).ConfigureAwait(false);
 
         if (await FollowUpAsync(entry, session, last).ConfigureAwait(false) is { } followed)
         {
@@ -247,7 +259,7 @@ public sealed class PaymentReconciler(
         }
         catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
         {
-            var paid = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+            var paid = await VerifyAndClaimAsync(session).ConfigureAwait(false);
             if (await FollowUpAsync(entry, session, paid).ConfigureAwait(false) is { } after)
             {
                 return after;
@@ -340,6 +352,19 @@ public sealed class PaymentReconciler(
         var failures = entry.Failures + 1;
         var backoff = TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, options.Value.ReconcileFailureBackoff.Ticks << Math.Min(failures - 1, 10)));
         return index.UpdateAsync(entry with { Failures = failures, NextCheckAt = clock.GetUtcNow() + backoff, LastOutcome = outcome }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The webhook's own verify-and-claim path, recorded as a webhook outcome of source reconciler
+    /// (<c>qpay.webhook.*</c>), with the reasons a webhook answers.
+    /// </summary>
+    private async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var reason = outcome.Result == ClaimResult.Claimed ? WebhookProcessor.ProcessedReason : outcome.Result.ToApi();
+        metrics.WebhookHandled(PaymentMetrics.Sources.Reconciler, reason, Stopwatch.GetElapsedTime(started));
+        return outcome;
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

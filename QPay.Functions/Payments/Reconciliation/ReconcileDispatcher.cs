@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Reconciliation;
 
@@ -25,6 +26,7 @@ public sealed class ReconcileDispatcher(
     PendingIndexMigration migration,
     IReconcileQueue queue,
     IOptions<PaymentOptions> options,
+    PaymentMetrics metrics,
     ILogger<ReconcileDispatcher> logger)
 {
     /// <summary>Entries of the former index moved per run.</summary>
@@ -38,6 +40,7 @@ public sealed class ReconcileDispatcher(
         var settings = options.Value;
         var migrated = await migration.MoveAsync(MigrationPage, cancellationToken).ConfigureAwait(false);
         var waiting = await queue.DepthAsync(cancellationToken).ConfigureAwait(false);
+        metrics.ReconcileBacklog(waiting);
         var room = settings.ReconcileQueueTarget - waiting;
         if (room <= 0)
         {
@@ -46,6 +49,7 @@ public sealed class ReconcileDispatcher(
         }
 
         var due = await index.ListDueAsync(room, cancellationToken).ConfigureAwait(false);
+        metrics.ReconcileDue(due.Count);
         var outcomes = new int[3];
         await Parallel.ForEachAsync(
             due,

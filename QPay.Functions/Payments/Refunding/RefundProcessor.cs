@@ -5,6 +5,7 @@ using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Storage;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Refunding;
 
@@ -49,6 +50,7 @@ public sealed class RefundProcessor(
     IOptions<PaymentOptions> options,
     IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<RefundProcessor> logger)
 {
     private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(60);
@@ -235,6 +237,7 @@ public sealed class RefundProcessor(
         if (changed)
         {
             Log.PaymentRefunded(logger, record.SessionId, record.InvoiceId, record.PaymentId!, record.AmountMnt);
+            metrics.Refund("REFUNDED");
         }
 
         return stored ?? record;
@@ -259,6 +262,7 @@ public sealed class RefundProcessor(
         {
             await qpay.RefundPaymentAsync(leased.PaymentId!, leased.Note, CancellationToken.None).ConfigureAwait(false);
             Log.PaymentRefunded(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, leased.AmountMnt);
+            metrics.Refund("REFUNDED");
             var at = clock.GetUtcNow();
             outcome = r => r with { Status = RefundStatus.Refunded, RefundedAt = at, LeaseUntil = null, NextAttemptAt = null, LastError = null };
         }
@@ -266,6 +270,7 @@ public sealed class RefundProcessor(
         {
             // A bank-app payment: QPay cannot reverse it; someone transfers it back and records the reference.
             Log.ManualRefundNeeded(logger, leased.SessionId, leased.InvoiceId, nameof(RefundKind.Payment), leased.PaymentId!, leased.AmountMnt, leased.RefundId);
+            metrics.Refund("MANUAL");
             outcome = r => r with { Method = RefundMethod.Manual, LeaseUntil = null, NextAttemptAt = null, LastError = exception.ErrorCode };
         }
         catch (QPayApiException exception)
@@ -273,6 +278,7 @@ public sealed class RefundProcessor(
             var next = clock.GetUtcNow() + Backoff(leased.Attempts);
             var code = exception.ErrorCode ?? "QPAY_ERROR";
             Log.RefundAttemptFailed(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, code, leased.Attempts, next);
+            metrics.Refund("RETRYING");
             if (leased.Attempts >= AttentionAfterAttempts)
             {
                 Log.RefundNeedsAttention(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, leased.Attempts, code);

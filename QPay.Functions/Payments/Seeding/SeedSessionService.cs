@@ -4,6 +4,7 @@ using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Seeding;
 
@@ -35,6 +36,7 @@ public sealed class SeedSessionService(
     IWebhookTokens webhookTokens,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
+    PaymentMetrics metrics,
     ILogger<SeedSessionService> logger)
 {
     public const string WebhookPath = "/payments/qpay/webhook";
@@ -96,6 +98,7 @@ public sealed class SeedSessionService(
         catch (QPayApiException exception)
         {
             Log.InvoiceCreationFailed(logger, session.SessionId, exception.ErrorCode ?? "none", exception.IsAmbiguous);
+            metrics.InvoiceFailed(exception.IsAmbiguous);
             var failed = await store.UpdateAsync(
                 session.SessionId,
                 s => s.Status == SessionStatus.Pending && s.InvoiceId is null ? s with { Status = SessionStatus.Failed, FailureCode = exception.ErrorCode ?? "QPAY_ERROR" } : null,
@@ -103,6 +106,7 @@ public sealed class SeedSessionService(
             return new SeedSessionResult(failed ?? session, null, exception);
         }
 
+        metrics.InvoiceCreated();
         var stored = await store.UpdateAsync(session.SessionId, s => s with { InvoiceId = invoice.InvoiceId }, CancellationToken.None).ConfigureAwait(false)
             ?? session with { InvoiceId = invoice.InvoiceId };
         await cache.StoreAsync(stored).ConfigureAwait(false);

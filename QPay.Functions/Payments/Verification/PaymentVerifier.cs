@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Verification;
 
@@ -21,9 +23,26 @@ public sealed record PaymentVerification(VerificationStatus Status, decimal Paid
 /// excess goes back (order creation records it). The only place that decides "paid"; webhook and
 /// reconciler both come here.
 /// </summary>
-public sealed class PaymentVerifier(IQPayClient qpay)
+public sealed class PaymentVerifier(IQPayClient qpay, PaymentMetrics metrics)
 {
+    /// <summary>One <c>payment/check</c>, recorded by result and duration (<c>qpay.payment_check.*</c>).</summary>
     public async Task<PaymentVerification> VerifyAsync(PaymentSession session, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var verification = await CheckAsync(session, cancellationToken).ConfigureAwait(false);
+        metrics.PaymentChecked(ResultName(verification.Status), Stopwatch.GetElapsedTime(started));
+        return verification;
+    }
+
+    private static string ResultName(VerificationStatus status) => status switch
+    {
+        VerificationStatus.Paid => "PAID",
+        VerificationStatus.NotPaid => "NOT_PAID",
+        VerificationStatus.AmountMismatch => "AMOUNT_MISMATCH",
+        _ => "FAILED",
+    };
+
+    private async Task<PaymentVerification> CheckAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var invoiceId = session.InvoiceId!;
         PaymentCheckResult result;

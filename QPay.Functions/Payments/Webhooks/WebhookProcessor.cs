@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
 using QPay.Functions.Security;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Webhooks;
 
@@ -20,9 +22,33 @@ public sealed class WebhookProcessor(
     SessionReader sessions,
     InvoiceClaimer claimer,
     IOptions<PaymentOptions> options,
+    PaymentMetrics metrics,
     ILogger<WebhookProcessor> logger)
 {
+    /// <summary>The reason code (answer and metric tag) of a webhook that processed the payment.</summary>
+    public const string ProcessedReason = "PROCESSED";
+
+    /// <summary>
+    /// One webhook call, recorded (<c>qpay.webhook.*</c>) by source and reason; one that throws is
+    /// recorded as VERIFICATION_FAILED, which is what the function answers for it.
+    /// </summary>
     public async Task<WebhookOutcome> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reason = WebhookReason.VerificationFailed.ToApi();
+        try
+        {
+            var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
+            reason = outcome.Reason?.ToApi() ?? ProcessedReason;
+            return outcome;
+        }
+        finally
+        {
+            metrics.WebhookHandled(request.TokenRequired ? PaymentMetrics.Sources.Public : PaymentMetrics.Sources.Internal, reason, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<WebhookOutcome> DecideAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         var sessionId = request.SessionId;
         if (request.TokenRequired && (sessionId is null || !tokens.Verify(sessionId, request.Token)))
