@@ -25,13 +25,21 @@ public sealed record PaymentVerification(VerificationStatus Status, decimal Paid
 /// </summary>
 public sealed class PaymentVerifier(IQPayClient qpay, PaymentMetrics metrics)
 {
-    /// <summary>One <c>payment/check</c>, recorded by result and duration (<c>qpay.payment_check.*</c>).</summary>
+    /// <summary>One <c>payment/check</c>, recorded by result and duration (<c>qpay.payment_check.*</c>); one that throws is FAILED.</summary>
     public async Task<PaymentVerification> VerifyAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var verification = await CheckAsync(session, cancellationToken).ConfigureAwait(false);
-        metrics.PaymentChecked(ResultName(verification.Status), Stopwatch.GetElapsedTime(started));
-        return verification;
+        var result = ResultName(VerificationStatus.Failed);
+        try
+        {
+            var verification = await CheckAsync(session, cancellationToken).ConfigureAwait(false);
+            result = ResultName(verification.Status);
+            return verification;
+        }
+        finally
+        {
+            metrics.PaymentChecked(result, Stopwatch.GetElapsedTime(started));
+        }
     }
 
     private static string ResultName(VerificationStatus status) => status switch
