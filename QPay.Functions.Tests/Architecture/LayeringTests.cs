@@ -49,6 +49,7 @@ public sealed partial class LayeringTests
     [InlineData("QPayApi")]
     [InlineData("Storage")]
     [InlineData("Security")]
+    [InlineData("Telemetry")]
     public void Lower_layers_never_see_payments_or_functions(string layer)
     {
         var text = string.Join('\n', Directory.GetFiles(Path.Combine(AppRoot, layer), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
