@@ -87,12 +87,12 @@ public sealed class PaymentReconciler(
     /// <summary>One visit, recorded by outcome (<c>qpay.reconciler.visits</c>).</summary>
     public async Task<ReconcileVisit> VisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
     {
-        var visit = await BeginVisitAsync(message, cancellationToken).ConfigureAwait(false);
+        var visit = await RunVisitAsync(message, cancellationToken).ConfigureAwait(false);
         metrics.ReconcileVisited(visit.ToString().ToUpperInvariant());
         return visit;
     }
 
-    private async Task<ReconcileVisit> BeginVisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
+    private async Task<ReconcileVisit> RunVisitAsync(ReconcileMessage message, CancellationToken cancellationToken)
     {
         var entry = await index.BeginVisitAsync(message.SessionId, message.Ticket, options.Value.ReconcileVisitLease, cancellationToken).ConfigureAwait(false);
         if (entry is null)
