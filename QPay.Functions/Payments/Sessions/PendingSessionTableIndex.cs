@@ -73,29 +73,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         }
 
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
-        var moved = entry.Slot != slot;
-        if (moved)
-        {
-            await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!await TryReplaceAsync(table, HomeEntity(entry, slot, ticket: null, runningUntil: null), version, cancellationToken).ConfigureAwait(false))
-        {
-            if (moved)
-            {
-                await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
-            }
-
-            return false;
-        }
-
-        if (moved && entry.Slot is { } old)
-        {
-            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
-        }
-
-        return true;
+        return await MoveAsync(table, entry, version, entry.NextCheckAt, ticket: null, runningUntil: null, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     public async Task RemoveAsync(string sessionId, CancellationToken cancellationToken)
@@ -170,23 +148,15 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         if (entry.RunningUntil > now)
         {
             // A visit is still running: its entry comes due again when its hold ends, if it never finishes.
-            await MoveAsync(table, entry, home.ETag, entry.RunningUntil.Value, cancellationToken).ConfigureAwait(false);
+            await MoveAsync(table, entry, home.ETag, entry.RunningUntil.Value, entry.Ticket, entry.RunningUntil, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
         var ticket = Guid.NewGuid().ToString("N");
-        var retry = SlotFor(slot.SessionId, entry.GoesFirst, now + lease);
-        await table.UpsertEntityAsync(DueEntity(retry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         // An expired hold stays: the visit handed out now learns that the one before it never finished.
-        var issued = HomeEntity(entry, retry, ticket, entry.RunningUntil);
-        if (!await TryReplaceAsync(table, issued, home.ETag, cancellationToken).ConfigureAwait(false))
-        {
-            await DeleteAsync(table, retry.Partition, retry.Row, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-
-        await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
-        return new IssuedVisit(entry with { Version = issued.ETag, Slot = retry, Ticket = ticket }, ticket);
+        return await MoveAsync(table, entry, home.ETag, now + lease, ticket, entry.RunningUntil, cancellationToken).ConfigureAwait(false) is { } issued
+            ? new IssuedVisit(entry with { Version = issued.ETag, Slot = SlotOf(issued), Ticket = ticket }, ticket)
+            : null;
     }
 
     public async Task<PendingSessionEntry?> BeginVisitAsync(string sessionId, string ticket, TimeSpan lease, CancellationToken cancellationToken)
@@ -258,15 +228,21 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         }
     }
 
-    /// <summary>Moves a read entry's due row to <paramref name="at"/>, keeping its ticket and hold; false when the entry changed meanwhile.</summary>
-    private async Task<bool> MoveAsync(TableClient table, PendingSessionEntry entry, ETag version, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a read entry's due row to <paramref name="at"/> with the ticket and hold given: a new due row, then the
+    /// home row if it still has <paramref name="version"/>, then the row it pointed to deleted. The new home row
+    /// (with its ETag), or null when the entry changed meanwhile (the new due row is taken back).
+    /// </summary>
+    private async Task<TableEntity?> MoveAsync(
+        TableClient table, PendingSessionEntry entry, ETag version, DateTimeOffset at, string? ticket, DateTimeOffset? runningUntil, CancellationToken cancellationToken)
     {
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, at);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        if (!await TryReplaceAsync(table, HomeEntity(entry, slot, entry.Ticket, entry.RunningUntil), version, cancellationToken).ConfigureAwait(false))
+        var home = HomeEntity(entry, slot, ticket, runningUntil);
+        if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false))
         {
             await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
-            return false;
+            return null;
         }
 
         if (entry.Slot is { } old)
@@ -274,7 +250,7 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
             await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
         }
 
-        return true;
+        return home;
     }
 
     private DueSlot SlotFor(string sessionId, bool first, DateTimeOffset at)
