@@ -195,6 +195,7 @@ var tableNames = [
   'Refunds'
   'IdempotencyKeys'
   'EbarimtReceipts'
+  'PaymentEvents'
 ]
 var queueNames = [
   'qpay-order-creation'

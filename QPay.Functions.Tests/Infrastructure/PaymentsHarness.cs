@@ -13,6 +13,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Catalog;
@@ -291,6 +292,14 @@ internal sealed class PaymentsHarness : IAsyncDisposable
             async m => visits.Add(await reconciler.VisitAsync(ReconcileMessage.Parse(m.Body.ToString())!, CancellationToken.None)),
             maxRounds: int.MaxValue);
         return visits;
+    }
+
+    /// <summary>The session's audit trail, oldest first, once every event recorded so far is written.</summary>
+    public async Task<IReadOnlyList<RecordedPaymentEvent>> EventsAsync(string sessionId)
+    {
+        var trail = Get<PaymentEventTable>();
+        await trail.FlushAsync(TimeSpan.FromSeconds(30));
+        return await trail.ListAsync(sessionId, 1000, CancellationToken.None);
     }
 
     /// <summary>The reconciler's due rows for <paramref name="sessionId"/>, whatever their hour (this harness's index only).</summary>

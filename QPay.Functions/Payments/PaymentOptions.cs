@@ -105,6 +105,9 @@ public sealed class PaymentOptions
     /// <summary>The prefix of each user's open-sessions partition of PaymentSessions (a hash of the user id follows); tests isolate themselves with another.</summary>
     public string OpenSessionsPartitionPrefix { get; internal set; } = "open~";
 
+    /// <summary>The audit trail's table (a test knob: tests that move the clock far keep their own).</summary>
+    public string PaymentEventsTable { get; internal set; } = Storage.StorageNames.PaymentEventsTable;
+
     /// <summary>
     /// When the reconciler checks a session no callback finished, counted from its creation: a
     /// few checks on a widening schedule (QPay forbids polling), then the session is left alone.

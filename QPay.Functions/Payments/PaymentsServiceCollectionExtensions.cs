@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Cancellation;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
@@ -25,6 +26,10 @@ public static class PaymentsServiceCollectionExtensions
     {
         services.AddOptions<PaymentOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PaymentOptions>, PaymentOptionsValidator>();
+
+        services.AddSingleton<PaymentEventTable>();
+        services.AddSingleton<IPaymentAudit>(sp => sp.GetRequiredService<PaymentEventTable>());
+        services.AddSingleton<IPaymentEventLog>(sp => sp.GetRequiredService<PaymentEventTable>());
 
         services.AddSingleton<ISessionStore, SessionTableStore>();
         services.AddSingleton<ISessionCache, RedisSessionCache>();

@@ -28,6 +28,7 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _refunds;
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _auditDropped;
 
     public PaymentMetrics(IMeterFactory meterFactory)
     {
@@ -47,6 +48,7 @@ public sealed class PaymentMetrics
         _refunds = meter.CreateCounter<long>("qpay.refunds", "{refund}", "Payment refunds by status reached (REFUNDED, MANUAL, RETRYING).");
         _receipts = meter.CreateCounter<long>("qpay.ebarimt.receipts", "{receipt}", "E-receipt (ebarimt) operations by status reached (REGISTERED, CANCELLED, RETRYING, FAILED).");
         _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a per-user rate limit, by limit (status, seed).");
+        _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -97,4 +99,7 @@ public sealed class PaymentMetrics
 
     /// <param name="limit">status or seed.</param>
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    /// <param name="reason">full or failed.</param>
+    public void AuditDropped(int count, string reason) => _auditDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
 }
