@@ -17,6 +17,9 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
 {
     public const string ReasonHeader = "X-Webhook-Reason";
 
+    /// <summary>The payment id QPay appends to its callback URL (kept in the audit trail only).</summary>
+    public const string PaymentIdParameter = "qpay_payment_id";
+
     [Function(nameof(QPayWebhook))]
     public async Task<IActionResult> QPayWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "payments/qpay/webhook")] HttpRequest request,
@@ -28,7 +31,8 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
                 request.Query["sessionId"].FirstOrDefault(),
                 request.Query["token"].FirstOrDefault(),
                 TokenRequired: true,
-                hint.InvoiceId),
+                hint.InvoiceId,
+                request.Query[PaymentIdParameter].FirstOrDefault()),
             cancellationToken);
 
         var reason = outcome.Reason?.ToApi() ?? WebhookProcessor.ProcessedReason;
@@ -54,7 +58,7 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
 
         var hint = await WebhookHint.ReadAsync(request, cancellationToken);
         var outcome = await HandleAsync(
-            new WebhookRequest(request.Query["sessionId"].FirstOrDefault(), null, TokenRequired: false, hint.InvoiceId),
+            new WebhookRequest(request.Query["sessionId"].FirstOrDefault(), null, TokenRequired: false, hint.InvoiceId, request.Query[PaymentIdParameter].FirstOrDefault()),
             cancellationToken);
         return new OkObjectResult(new InternalWebhookResponse(
             Success: outcome.Processed || outcome.Reason == WebhookReason.Duplicate, outcome.Processed, outcome.Reason?.ToApi(), outcome.OrderIds));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
@@ -45,6 +46,7 @@ public sealed class SessionCanceller(
     RefundStarter refunds,
     IQPayClient qpay,
     TimeProvider clock,
+    IPaymentAudit audit,
     ILogger<SessionCanceller> logger) : ISessionSuperseder
 {
     public async Task<CancelOutcome> CancelAsync(string sessionId, string userId, CancellationToken cancellationToken)
@@ -144,6 +146,10 @@ public sealed class SessionCanceller(
             return new CancelOutcome(ended.Status.IsPaid() ? CancelResult.AlreadyPaid : CancelResult.NotCancellable, ended);
         }
 
+        var paid = partlyPaid > 0m ? partlyPaid : (decimal?)null;
+        audit.Record(sessionId, supersededBy is null
+            ? PaymentEvents.Cancelled(session.InvoiceId, paid)
+            : PaymentEvents.Expired(PaymentEvents.Sources.OpenSessionCap, PaymentEvents.ExpiredReasons.Superseded, session.InvoiceId, paid, supersededBy));
         await cache.StoreAsync(ended).ConfigureAwait(false);
         if (supersededBy is null)
         {

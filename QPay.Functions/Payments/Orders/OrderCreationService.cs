@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Receipts;
@@ -25,6 +26,7 @@ public sealed class OrderCreationService(
     ReceiptService receipts,
     TimeProvider clock,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<OrderCreationService> logger)
 {
     /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal).</summary>
@@ -88,6 +90,7 @@ public sealed class OrderCreationService(
         await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
         metrics.OrdersCreated(orderIds.Count);
+        audit.Record(session.SessionId, PaymentEvents.OrdersCreated(message.InvoiceId, orderIds));
         return orderIds;
     }
 
@@ -121,6 +124,7 @@ public sealed class OrderCreationService(
             cancellationToken).ConfigureAwait(false);
         if (created)
         {
+            audit.Record(session.SessionId, PaymentEvents.Refund("PENDING", excess, record.PaymentId, claim.InvoiceId, "excess"));
             Log.Overpayment(logger, session.SessionId, claim.InvoiceId, claim.PaidMnt, session.ExpectedMnt, excess, record.RefundId);
         }
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Telemetry;
@@ -24,6 +25,7 @@ public sealed class ReceiptIssuer(
     IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<ReceiptIssuer> logger)
 {
     private static readonly TimeSpan MinLease = TimeSpan.FromMinutes(2);
@@ -87,6 +89,7 @@ public sealed class ReceiptIssuer(
                 CancellationToken.None).ConfigureAwait(false);
             Log.ReceiptIssued(logger, row.SessionId, row.PaymentId, issued.Status ?? "?");
             metrics.Receipt("REGISTERED");
+            audit.Record(row.SessionId, PaymentEvents.Receipt("REGISTERED", row.PaymentId, row.InvoiceId, "issue"));
         }
         catch (QPayApiException exception)
         {
@@ -117,6 +120,8 @@ public sealed class ReceiptIssuer(
                 await queue.EnqueueAsync(message with { Cancel = true }, Lease, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
+
+            audit.Record(row.SessionId, PaymentEvents.Receipt("CANCELLED", row.PaymentId, row.InvoiceId, "never-issued"));
 
             await service.SyncAsync(row.SessionId, CancellationToken.None).ConfigureAwait(false);
             return;
@@ -170,6 +175,7 @@ public sealed class ReceiptIssuer(
         await receipts.UpdateAsync(row.SessionId, row.PaymentId, r => r with { Status = ReceiptStatus.Cancelled, CancelledAt = at, LeaseUntil = null, LastError = null }, CancellationToken.None).ConfigureAwait(false);
         Log.ReceiptCancelled(logger, row.SessionId, row.PaymentId);
         metrics.Receipt("CANCELLED");
+        audit.Record(row.SessionId, PaymentEvents.Receipt("CANCELLED", row.PaymentId, row.InvoiceId, "cancel"));
     }
 
     /// <summary>Retried after 30 s, 1, 2, 4 … minutes; after the last attempt the row gives up (<paramref name="giveUp"/>) and the message is poisoned.</summary>
@@ -185,6 +191,7 @@ public sealed class ReceiptIssuer(
         {
             Log.ReceiptPoisoned(logger, row.SessionId, row.PaymentId, message.Cancel ? "cancel" : "issue", code, attempts);
             metrics.Receipt("FAILED");
+            audit.Record(row.SessionId, PaymentEvents.Receipt("FAILED", row.PaymentId, row.InvoiceId, Step(message) + ":" + code));
             await queue.PoisonAsync(message with { Attempt = attempts }, CancellationToken.None).ConfigureAwait(false);
             return;
         }
@@ -192,8 +199,11 @@ public sealed class ReceiptIssuer(
         var wait = TimeSpan.FromTicks(settings.RetryBackoff.Ticks << Math.Min(attempts - 1, 10));
         Log.ReceiptAttemptFailed(logger, row.SessionId, row.PaymentId, message.Cancel ? "cancel" : "issue", code, attempts);
         metrics.Receipt("RETRYING");
+        audit.Record(row.SessionId, PaymentEvents.Receipt("RETRYING", row.PaymentId, row.InvoiceId, Step(message) + ":" + code));
         await queue.EnqueueAsync(message with { Attempt = attempts + 1 }, wait, CancellationToken.None).ConfigureAwait(false);
     }
+
+    private static string Step(ReceiptMessage message) => message.Cancel ? "cancel" : "issue";
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Receipts;
@@ -17,6 +18,7 @@ public sealed class ReceiptService(
     ISessionCache cache,
     IOptions<EbarimtOptions> options,
     TimeProvider clock,
+    IPaymentAudit audit,
     ILogger<ReceiptService> logger)
 {
     /// <summary>
@@ -29,6 +31,11 @@ public sealed class ReceiptService(
         var now = clock.GetUtcNow();
         if (!options.Value.Enabled)
         {
+            foreach (var paymentId in paymentIds)
+            {
+                audit.Record(session.SessionId, PaymentEvents.Receipt("SKIPPED", paymentId, invoiceId, "ebarimt-off"));
+            }
+
             return new SessionReceipts(ReceiptStatus.Skipped, paymentIds.Select(id => new SessionReceiptLine(id, ReceiptStatus.Skipped, null, null, null, null, null, null, now, null)).ToList());
         }
 

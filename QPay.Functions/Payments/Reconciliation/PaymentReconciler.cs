@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
@@ -72,6 +73,7 @@ public sealed class PaymentReconciler(
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<PaymentReconciler> logger)
 {
     public const int MaxRequeues = 5;
@@ -191,7 +193,7 @@ public sealed class PaymentReconciler(
             return ReconcileVisit.Waiting;
         }
 
-        var outcome = await VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var outcome = await VerifyAndClaimAsync(session, "scheduled").ConfigureAwait(false);
         if (await FollowUpAsync(entry, session, outcome).ConfigureAwait(false) is { } followed)
         {
             return followed;
@@ -246,7 +248,7 @@ public sealed class PaymentReconciler(
     private async Task<ReconcileVisit> ExpireAsync(PendingSessionEntry entry, PaymentSession session)
     {
         var invoiceId = session.InvoiceId!;
-        var last = await VerifyAndClaimAsync(session).ConfigureAwait(false);
+        var last = await VerifyAndClaimAsync(session, "expiry").ConfigureAwait(false);
 
         if (await FollowUpAsync(entry, session, last).ConfigureAwait(false) is { } followed)
         {
@@ -259,7 +261,7 @@ public sealed class PaymentReconciler(
         }
         catch (QPayApiException exception) when (exception.ErrorCode is "INVOICE_PAID")
         {
-            var paid = await VerifyAndClaimAsync(session).ConfigureAwait(false);
+            var paid = await VerifyAndClaimAsync(session, "invoice-paid").ConfigureAwait(false);
             if (await FollowUpAsync(entry, session, paid).ConfigureAwait(false) is { } after)
             {
                 return after;
@@ -301,6 +303,11 @@ public sealed class PaymentReconciler(
         if (expired is not null)
         {
             await cache.StoreAsync(expired).ConfigureAwait(false);
+        }
+
+        if (expired is { Status: SessionStatus.Expired })
+        {
+            audit.Record(session.SessionId, PaymentEvents.Expired(PaymentMetrics.Sources.Reconciler, PaymentEvents.ExpiredReasons.TimeUp, invoiceId, underpaid ? last.PaidMnt : null));
         }
 
         Log.ReconcileGaveUp(logger, session.SessionId, invoiceId, entry.Checks, last.Result.ToApi(), "invoice cancelled at QPay, session expired");
@@ -356,14 +363,16 @@ public sealed class PaymentReconciler(
 
     /// <summary>
     /// The webhook's own verify-and-claim path, recorded as a webhook outcome of source reconciler
-    /// (<c>qpay.webhook.*</c>), with the reasons a webhook answers.
+    /// (<c>qpay.webhook.*</c>), with the reasons a webhook answers, and in the session's audit trail.
     /// </summary>
-    private async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session)
+    /// <param name="phase">Which check this is, for the trail: scheduled, expiry or invoice-paid.</param>
+    private async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session, string phase)
     {
         var started = Stopwatch.GetTimestamp();
         var outcome = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
         var reason = outcome.Result == ClaimResult.Claimed ? WebhookProcessor.ProcessedReason : outcome.Result.ToApi();
         metrics.WebhookHandled(PaymentMetrics.Sources.Reconciler, reason, Stopwatch.GetElapsedTime(started));
+        audit.Record(session.SessionId, PaymentEvents.ReconcilerCheck(reason, session.InvoiceId!, phase));
         return outcome;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Refunds;
 using QPay.Functions.Payments.Sessions;
@@ -51,6 +52,7 @@ public sealed class RefundProcessor(
     IOptions<QPayOptions> qpayOptions,
     TimeProvider clock,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<RefundProcessor> logger)
 {
     private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(60);
@@ -238,6 +240,7 @@ public sealed class RefundProcessor(
         {
             Log.PaymentRefunded(logger, record.SessionId, record.InvoiceId, record.PaymentId!, record.AmountMnt);
             metrics.Refund("REFUNDED");
+            audit.Record(record.SessionId, PaymentEvents.Refund("REFUNDED", record.AmountMnt, record.PaymentId, record.InvoiceId, "listed-refunded"));
         }
 
         return stored ?? record;
@@ -263,6 +266,7 @@ public sealed class RefundProcessor(
             await qpay.RefundPaymentAsync(leased.PaymentId!, leased.Note, CancellationToken.None).ConfigureAwait(false);
             Log.PaymentRefunded(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, leased.AmountMnt);
             metrics.Refund("REFUNDED");
+            audit.Record(leased.SessionId, PaymentEvents.Refund("REFUNDED", leased.AmountMnt, leased.PaymentId, leased.InvoiceId, leased.Reason));
             var at = clock.GetUtcNow();
             outcome = r => r with { Status = RefundStatus.Refunded, RefundedAt = at, LeaseUntil = null, NextAttemptAt = null, LastError = null };
         }
@@ -271,6 +275,7 @@ public sealed class RefundProcessor(
             // A bank-app payment: QPay cannot reverse it; someone transfers it back and records the reference.
             Log.ManualRefundNeeded(logger, leased.SessionId, leased.InvoiceId, nameof(RefundKind.Payment), leased.PaymentId!, leased.AmountMnt, leased.RefundId);
             metrics.Refund("MANUAL");
+            audit.Record(leased.SessionId, PaymentEvents.Refund("MANUAL", leased.AmountMnt, leased.PaymentId, leased.InvoiceId, exception.ErrorCode));
             outcome = r => r with { Method = RefundMethod.Manual, LeaseUntil = null, NextAttemptAt = null, LastError = exception.ErrorCode };
         }
         catch (QPayApiException exception)
@@ -279,6 +284,7 @@ public sealed class RefundProcessor(
             var code = exception.ErrorCode ?? "QPAY_ERROR";
             Log.RefundAttemptFailed(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, code, leased.Attempts, next);
             metrics.Refund("RETRYING");
+            audit.Record(leased.SessionId, PaymentEvents.Refund("RETRYING", leased.AmountMnt, leased.PaymentId, leased.InvoiceId, code));
             if (leased.Attempts >= AttentionAfterAttempts)
             {
                 Log.RefundNeedsAttention(logger, leased.SessionId, leased.InvoiceId, leased.PaymentId!, leased.Attempts, code);

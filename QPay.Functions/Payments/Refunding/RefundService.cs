@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Refunds;
@@ -57,6 +58,7 @@ public sealed class RefundService(
     RefundProcessor processor,
     RefundSync sync,
     TimeProvider clock,
+    IPaymentAudit audit,
     ILogger<RefundService> logger)
 {
     public async Task<RefundOutcome> RefundSessionAsync(string sessionId, string reason, string? note, CancellationToken cancellationToken)
@@ -147,6 +149,7 @@ public sealed class RefundService(
             cancellationToken).ConfigureAwait(false);
         if (created)
         {
+            audit.Record(sessionId, PaymentEvents.Refund("PENDING", record.AmountMnt, record.PaymentId, invoiceId, "share:" + shopId, RefundStarter.OperatorSource));
             Log.ShareRefundRecorded(logger, sessionId, shopId, record.AmountMnt, record.RefundId, reason);
         }
 
@@ -205,6 +208,7 @@ public sealed class RefundService(
         }
 
         Log.ManualRefundSettled(logger, sessionId, settled.RefundId, settled.AmountMnt);
+        audit.Record(sessionId, PaymentEvents.Refund("REFUNDED", settled.AmountMnt, settled.PaymentId, settled.InvoiceId, "settled-manual", RefundStarter.OperatorSource));
         var session = await sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Refunds;
@@ -12,7 +13,7 @@ namespace QPay.Functions.Payments.Refunding;
 /// marks of its orders (never deleted). Idempotent: it writes what the ledger says, so running it
 /// again after any failure repairs what the last run left.
 /// </summary>
-public sealed class RefundSync(IRefundLedger ledger, ISessionStore sessions, ISessionCache cache, IOrderStore orders, ReceiptService receipts, ILogger<RefundSync> logger)
+public sealed class RefundSync(IRefundLedger ledger, ISessionStore sessions, ISessionCache cache, IOrderStore orders, ReceiptService receipts, IPaymentAudit audit, ILogger<RefundSync> logger)
 {
     /// <summary>
     /// Reads the session's plan and refunds and writes what they say; read again and written again
@@ -38,6 +39,7 @@ public sealed class RefundSync(IRefundLedger ledger, ISessionStore sessions, ISe
         if (session.Status != SessionStatus.Refunded && updated.Status == SessionStatus.Refunded)
         {
             Log.SessionRefunded(logger, updated.SessionId, updated.InvoiceId ?? "-", updated.Refund?.AmountMnt ?? 0m);
+            audit.Record(updated.SessionId, PaymentEvents.Refund("COMPLETED", updated.Refund?.AmountMnt, null, updated.InvoiceId, "session-refunded"));
         }
 
         await MarkOrdersAsync(updated, plan, records, RefundProjection.IsWholeRefundDone(plan, records), cancellationToken).ConfigureAwait(false);

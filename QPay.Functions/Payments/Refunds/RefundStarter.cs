@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Sessions;
 
 namespace QPay.Functions.Payments.Refunds;
@@ -30,6 +31,7 @@ public sealed class RefundStarter(
     IRefundQueue queue,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
+    IPaymentAudit audit,
     ILogger<RefundStarter> logger)
 {
     public const string OperatorSource = "operator";
@@ -54,6 +56,7 @@ public sealed class RefundStarter(
 
         if (changed)
         {
+            audit.Record(session.SessionId, PaymentEvents.Refund("REQUESTED", session.PaidMnt, null, session.InvoiceId, reason, source));
             if (source == AutomaticSource)
             {
                 Log.AutomaticRefund(logger, session.SessionId, session.InvoiceId ?? "-", session.PaidMnt ?? 0m, reason);
@@ -68,8 +71,14 @@ public sealed class RefundStarter(
     }
 
     /// <summary>Withdraws an underpaid session's planned refund when the session became paid instead of expired or cancelled.</summary>
-    public Task WithdrawUnderpaidAsync(string sessionId, CancellationToken cancellationToken) =>
-        ledger.UpdatePlanAsync(sessionId, RefundPlanRules.WithoutUnderpaidWhole, cancellationToken);
+    public async Task WithdrawUnderpaidAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var (_, changed) = await ledger.UpdatePlanAsync(sessionId, RefundPlanRules.WithoutUnderpaidWhole, cancellationToken).ConfigureAwait(false);
+        if (changed)
+        {
+            audit.Record(sessionId, PaymentEvents.Refund("WITHDRAWN", null, null, null, RefundReasons.Underpaid, AutomaticSource));
+        }
+    }
 
     /// <param name="enqueue">False when the caller carries the refund out itself right away (the route).</param>
     public async Task<(WholeRefundStart Result, PaymentSession Session)> StartWholeAsync(

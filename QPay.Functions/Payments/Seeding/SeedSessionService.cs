@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Pricing;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.QPayApi;
@@ -37,6 +38,7 @@ public sealed class SeedSessionService(
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<SeedSessionService> logger)
 {
     public const string WebhookPath = "/payments/qpay/webhook";
@@ -103,6 +105,7 @@ public sealed class SeedSessionService(
                 session.SessionId,
                 s => s.Status == SessionStatus.Pending && s.InvoiceId is null ? s with { Status = SessionStatus.Failed, FailureCode = exception.ErrorCode ?? "QPAY_ERROR" } : null,
                 CancellationToken.None).ConfigureAwait(false);
+            audit.Record(session.SessionId, PaymentEvents.Seeded(null, session.ExpectedMnt, exception.ErrorCode ?? "QPAY_ERROR"));
             return new SeedSessionResult(failed ?? session, null, exception);
         }
 
@@ -111,6 +114,7 @@ public sealed class SeedSessionService(
             ?? session with { InvoiceId = invoice.InvoiceId };
         await cache.StoreAsync(stored).ConfigureAwait(false);
         Log.SessionSeeded(logger, stored.SessionId, invoice.InvoiceId, stored.ExpectedMnt, stored.Origin);
+        audit.Record(stored.SessionId, PaymentEvents.Seeded(invoice.InvoiceId, stored.ExpectedMnt));
         // Counted among the user's open sessions only now that it has an invoice; over the cap, the oldest expire.
         await openSessions.EnforceAsync(stored).ConfigureAwait(false);
         return new SeedSessionResult(stored, invoice, null);

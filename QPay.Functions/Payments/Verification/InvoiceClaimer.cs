@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Refunds;
@@ -31,6 +32,7 @@ public sealed class InvoiceClaimer(
     IPendingSessionIndex index,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
+    IPaymentAudit audit,
     ILogger<InvoiceClaimer> logger)
 {
     /// <summary>Verifies the session's own invoice with QPay and claims it when paid.</summary>
@@ -102,6 +104,8 @@ public sealed class InvoiceClaimer(
             var winner = await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
             return winner is null ? new ClaimOutcome(ClaimResult.AlreadyClaimed, orderIds) : Answer(winner);
         }
+
+        audit.Record(sessionId, PaymentEvents.Claimed(invoiceId, verification.PaidMnt, verification.PaymentIds, holdForRefund));
 
         // The claim exists: never throw from here — a claim left Verified is queued again by a
         // duplicate callback or the reconciler. The two writes do not depend on each other.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Verification;
@@ -23,6 +24,7 @@ public sealed class WebhookProcessor(
     InvoiceClaimer claimer,
     IOptions<PaymentOptions> options,
     PaymentMetrics metrics,
+    IPaymentAudit audit,
     ILogger<WebhookProcessor> logger)
 {
     /// <summary>The reason code (answer and metric tag) of a webhook that processed the payment.</summary>
@@ -30,21 +32,30 @@ public sealed class WebhookProcessor(
 
     /// <summary>
     /// One webhook call, recorded (<c>qpay.webhook.*</c>) by source and reason; one that throws is
-    /// recorded as VERIFICATION_FAILED, which is what the function answers for it.
+    /// recorded as VERIFICATION_FAILED, which is what the function answers for it. A call for a
+    /// well-formed session id whose token held goes into the session's audit trail too.
     /// </summary>
     public async Task<WebhookOutcome> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var reason = WebhookReason.VerificationFailed.ToApi();
+        string? invoiceId = null;
         try
         {
             var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
             reason = outcome.Reason?.ToApi() ?? ProcessedReason;
+            invoiceId = outcome.InvoiceId;
             return outcome;
         }
         finally
         {
-            metrics.WebhookHandled(request.TokenRequired ? PaymentMetrics.Sources.Public : PaymentMetrics.Sources.Internal, reason, Stopwatch.GetElapsedTime(started));
+            var source = request.TokenRequired ? PaymentMetrics.Sources.Public : PaymentMetrics.Sources.Internal;
+            metrics.WebhookHandled(source, reason, Stopwatch.GetElapsedTime(started));
+            if (reason != WebhookReason.InvalidToken.ToApi() && Identifiers.IsValid(request.SessionId))
+            {
+                // Not for a bad token: a caller without one must not write into anyone's trail.
+                audit.Record(request.SessionId!, PaymentEvents.Callback(source, reason, invoiceId, request.PaymentIdHint));
+            }
         }
     }
 

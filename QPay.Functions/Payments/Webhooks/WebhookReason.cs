@@ -49,7 +49,8 @@ public static class WebhookReasonNames
 
 /// <summary>A webhook call as the pipeline sees it; the hints are untrusted.</summary>
 /// <param name="TokenRequired">False on the internal route (function key + internal header instead).</param>
-public sealed record WebhookRequest(string? SessionId, string? Token, bool TokenRequired, string? InvoiceIdHint);
+/// <param name="PaymentIdHint">The <c>qpay_payment_id</c> QPay appends to its callback: for the audit trail only, never trusted.</param>
+public sealed record WebhookRequest(string? SessionId, string? Token, bool TokenRequired, string? InvoiceIdHint, string? PaymentIdHint = null);
 
 public sealed record WebhookOutcome(bool Processed, WebhookReason? Reason, string? SessionId, string? InvoiceId, IReadOnlyList<string> OrderIds)
 {
