@@ -149,8 +149,10 @@ internal sealed class PaymentEventTable : IPaymentAudit, IPaymentEventLog, IAsyn
 
                 return;
             }
-            catch (Exception e) when (e is RequestFailedException or TableTransactionFailedException or HttpRequestException or OperationCanceledException or TimeoutException)
+            catch (Exception e)
             {
+                // Any failure, not only RequestFailedException: storage that cannot be reached ends in the SDK's
+                // AggregateException ("Retry failed after 4 tries"), and whatever escapes here would stop the pump for good.
                 if (attempt < RetryDelays.Length)
                 {
                     await Task.Delay(RetryDelays[attempt]).ConfigureAwait(false);
