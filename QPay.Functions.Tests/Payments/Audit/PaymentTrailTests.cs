@@ -137,6 +137,22 @@ public sealed class PaymentTrailTests
     }
 
     [Fact]
+    public async Task A_session_pushed_over_the_open_session_cap_expires_in_its_trail_naming_the_newer_one()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["MAX_OPEN_SESSIONS_PER_USER"] = "1" });
+        var user = "user-trail-cap-" + Guid.NewGuid().ToString("N")[..8];
+        var (older, olderInvoice) = await harness.SeedTwoSellerSessionAsync(user);
+        var (newer, newerInvoice) = await harness.SeedTwoSellerSessionAsync(user);
+
+        var trail = await harness.EventsAsync(older);
+        Assert.Equal(
+            [("seeded", "PENDING", (string?)null, (string?)null), ("expired", "SUPERSEDED", "open-session-cap", newer)],
+            trail.Select(e => (e.Event.Type, e.Event.Reason!, e.Event.Source, e.Event.Detail)));
+        Assert.All(trail, e => Assert.Equal(olderInvoice, e.Event.InvoiceId));
+        Assert.Equal([("seeded", newerInvoice)], (await harness.EventsAsync(newer)).Select(e => (e.Event.Type, e.Event.InvoiceId!)));
+    }
+
+    [Fact]
     public async Task A_payment_goes_through_when_the_trail_cannot_be_written()
     {
         // Azurite refuses the table name: every write of the trail fails, and is dropped.

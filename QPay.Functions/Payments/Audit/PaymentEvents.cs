@@ -58,8 +58,12 @@ public static class PaymentEvents
     public static PaymentEvent Expired(string source, string reason, string? invoiceId, decimal? partlyPaidMnt, string? detail = null) =>
         new(PaymentEventTypes.Expired, source, reason, InvoiceId: invoiceId, AmountMnt: partlyPaidMnt, Detail: detail);
 
-    /// <param name="status">STARTED, then per payment REFUNDED, MANUAL, RETRYING, PENDING (a share or an excess to transfer), and COMPLETED for the session.</param>
-    /// <param name="detail">The refund's reason or kind, or QPay's error code.</param>
+    /// <param name="status">
+    /// REQUESTED (a whole refund planned; WITHDRAWN when an underpaid session turned out paid), then per payment
+    /// REFUNDED, MANUAL (QPay cannot reverse it) or RETRYING; PENDING for a share or an excess to transfer by hand;
+    /// COMPLETED once the whole session is refunded.
+    /// </param>
+    /// <param name="detail">The refund's reason or kind (share:shop, excess), or QPay's error code.</param>
     public static PaymentEvent Refund(string status, decimal? amountMnt, string? paymentId, string? invoiceId, string? detail = null, string? source = null) =>
         new(PaymentEventTypes.Refund, source ?? Sources.Refunds, status, paymentId, invoiceId, amountMnt, detail);
 
