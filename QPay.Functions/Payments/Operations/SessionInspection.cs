@@ -14,7 +14,7 @@ namespace QPay.Functions.Payments.Operations;
 public sealed record AdminSessionView(
     string SessionId,
     string UserId,
-    SessionStatus Status,
+    string Status,
     string Origin,
     string? InvoiceId,
     decimal TotalUsd,
@@ -38,7 +38,7 @@ public sealed record AdminSessionView(
     int Version)
 {
     public static AdminSessionView From(PaymentSession s) => new(
-        s.SessionId, s.UserId, s.Status, s.Origin, s.InvoiceId, s.TotalUsd, s.ExpectedMnt, s.PaidMnt, s.UsdToMntRate,
+        s.SessionId, s.UserId, s.Status.ToApi(), s.Origin, s.InvoiceId, s.TotalUsd, s.ExpectedMnt, s.PaidMnt, s.UsdToMntRate,
         s.Cart, s.Sellers, s.SellerIds, s.Coupon, s.ShippingAddressId, s.OrderIds, s.FailureCode,
         s.CreatedAt, s.UpdatedAt, s.ExpiresAt, s.CancelledAt, s.ExpiredAt, s.LatePaymentAt, s.Refund, s.Version);
 }
@@ -75,7 +75,7 @@ public sealed record SessionDetail(
 /// <summary>A line of a user's session list.</summary>
 public sealed record AdminSessionSummary(
     string SessionId,
-    SessionStatus Status,
+    string Status,
     string? InvoiceId,
     decimal ExpectedMnt,
     decimal? PaidMnt,
@@ -85,7 +85,7 @@ public sealed record AdminSessionSummary(
     DateTimeOffset ExpiresAt)
 {
     public static AdminSessionSummary From(PaymentSession s) =>
-        new(s.SessionId, s.Status, s.InvoiceId, s.ExpectedMnt, s.PaidMnt, s.OrderIds, s.Origin, s.CreatedAt, s.ExpiresAt);
+        new(s.SessionId, s.Status.ToApi(), s.InvoiceId, s.ExpectedMnt, s.PaidMnt, s.OrderIds, s.Origin, s.CreatedAt, s.ExpiresAt);
 }
 
 /// <summary>A page of a user's sessions, newest first.</summary>
