@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Sessions;
@@ -181,9 +182,27 @@ public sealed class AdminRoutesTests
         var theirIds = theirs.Body.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sessionId").GetString()!).ToList();
         Assert.Equal(Enumerable.Reverse(others), theirIds);
         Assert.Equal(JsonValueKind.Null, theirs.Body.GetProperty("nextCursor").ValueKind);
+        var exactlyFull = await Invoke(harness, harness.Function<AdminFunctions>().ListPaymentSessions, HttpRequests.Get($"userId={other}&limit=3", headers: Internal));
+        Assert.Equal(3, exactlyFull.Body.GetProperty("sessions").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, exactlyFull.Body.GetProperty("nextCursor").ValueKind);
         var first = theirs.Body.GetProperty("sessions")[0];
         Assert.Equal("PENDING", first.GetProperty("status").GetString());
         Assert.Equal(Carts.TwoSellersMnt, first.GetProperty("expectedMnt").GetDecimal());
+    }
+
+    [Fact]
+    public async Task A_session_list_row_that_cannot_be_written_is_logged_and_the_seed_stands()
+    {
+        // '/' is not allowed in a PartitionKey: every write of the user's list fails.
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.PostConfigure<QPay.Functions.Payments.PaymentOptions>(o => o.UserSessionsPartitionPrefix = "bad/prefix~"));
+        var user = NewUser();
+
+        var seeded = await harness.SeedAsync(user, Carts.TwoSellers);
+
+        Assert.Equal(StatusCodes.Status200OK, seeded.Status);
+        Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Name == "UserSessionIndexFailed");
+        var sessionId = seeded.Body.GetProperty("sessionId").GetString()!;
+        Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
     }
 
     [Fact]
@@ -241,7 +260,7 @@ public sealed class AdminRoutesTests
 
         var first = await CheckAsync(harness, one);
         var onOtherInstance = await PaymentsHarness.InvokeAsync(
-            (r, t) => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<AdminFunctions>(other).CheckPaymentSession(r, one, t),
+            (r, t) => ActivatorUtilities.CreateInstance<AdminFunctions>(other).CheckPaymentSession(r, one, t),
             HttpRequests.Raw("POST", null, headers: Internal));
         var anotherSession = await CheckAsync(harness, two);
 
@@ -268,6 +287,27 @@ public sealed class AdminRoutesTests
         Assert.True(second.Headers.ContainsKey("Retry-After"));
         Assert.Equal(checks + 1, harness.QPayCalls(EndpointKeys.PaymentCheck));
         Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Name == "CheckNowLimitFallback");
+    }
+
+    [Fact]
+    public async Task Without_redis_the_window_of_a_session_reopens_after_30_seconds()
+    {
+        var (harness, clock) = await PaymentsHarness.StartWithFakeClockAsync(new Dictionary<string, string?>
+        {
+            ["REDIS_DATABASE_URI"] = $"redis://127.0.0.1:{LocalStack.FreePort()}",
+        });
+        await using var _ = harness;
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(NewUser());
+
+        Assert.Equal(StatusCodes.Status200OK, (await CheckAsync(harness, sessionId)).Status);
+        clock.Advance(TimeSpan.FromSeconds(29));
+        var early = await CheckAsync(harness, sessionId);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var reopened = await CheckAsync(harness, sessionId);
+
+        Assert.Equal(StatusCodes.Status429TooManyRequests, early.Status);
+        Assert.Equal("1", early.Headers.RetryAfter.ToString());
+        Assert.Equal((StatusCodes.Status200OK, "NOT_PAID"), (reopened.Status, reopened.Reason));
     }
 
     [Fact]
