@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using QPay.Functions.Functions.Http;
 using QPay.Functions.Payments.Operations;
-using QPay.Functions.Security;
 
 namespace QPay.Functions.Functions;
 

@@ -86,13 +86,14 @@ public sealed class SessionChecker(
         {
             var claim = await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false);
             reason = claim.Result == ClaimResult.Claimed ? WebhookProcessor.ProcessedReason : claim.Result.ToApi();
-            orderIds = claim.OrderIds;
             session = await sessions.GetAsync(sessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
+            // The claim names the orders before the session does (they are being created).
+            orderIds = claim.OrderIds.Count > 0 ? claim.OrderIds : session.OrderIds;
         }
 
         metrics.CheckedNow(reason, Stopwatch.GetElapsedTime(started));
         audit.Record(sessionId, new PaymentEvent(PaymentEventTypes.CheckNow, Source: PaymentMetrics.AdminSource, Reason: reason, InvoiceId: session.InvoiceId, Detail: session.Status.ToApi()));
         Log.CheckNowDone(logger, sessionId, session.InvoiceId ?? "-", reason, session.Status.ToApi());
-        return new CheckNowOutcome(CheckNowResult.Checked, reason, session.Status, session.InvoiceId, orderIds.Count > 0 ? orderIds : session.OrderIds);
+        return new CheckNowOutcome(CheckNowResult.Checked, reason, session.Status, session.InvoiceId, orderIds);
     }
 }
