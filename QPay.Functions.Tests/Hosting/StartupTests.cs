@@ -65,6 +65,8 @@ public sealed class StartupTests
             ["RefundFollowUp"] = "00:00:00",
             ["MaxAttempts"] = "1",
             ["Queue"] = "someone-elses-receipts",
+            ["UserSessionsPartitionPrefix"] = "elsewhere~",
+            ["CheckNowWindow"] = "00:00:00",
         });
 
         var payments = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.PaymentOptions>>().Value;
@@ -81,6 +83,7 @@ public sealed class StartupTests
         Assert.Equal((QPay.Functions.Storage.StorageNames.RefundQueue, TimeSpan.FromMinutes(15)), (payments.RefundQueue, payments.RefundFollowUp));
         var ebarimt = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Receipts.EbarimtOptions>>().Value;
         Assert.Equal((QPay.Functions.Storage.StorageNames.EbarimtQueue, 5), (ebarimt.Queue, ebarimt.MaxAttempts));
+        Assert.Equal(("user~", TimeSpan.FromSeconds(30)), (payments.UserSessionsPartitionPrefix, payments.CheckNowWindow));
     }
 
     [Fact]

@@ -179,6 +179,34 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["refunds: pageSize 0"] = (w => Refunds(w, "status=pending&pageSize=0"), 400, "VALIDATION_FAILED", "pageSize"),
         ["refunds: no internal header"] = (w => Refunds(w, "status=pending", internalHeader: false), 403, "FORBIDDEN", null),
         ["refunds: garbage continuationToken"] = (w => Refunds(w, "status=pending&continuationToken=not-a-token-this-list-gave"), 400, "VALIDATION_FAILED", "continuationToken"),
+
+        // GET /order/api/internal/payments/qpay/sessions/{sessionId}, GET .../sessions?userId=, POST .../sessions/{sessionId}/check
+        ["admin session: no internal header"] = (w => AdminSession(w, w.UnpaidSession, internalHeader: false), 403, "FORBIDDEN", null),
+        ["admin session: sessionId with #"] = (w => AdminSession(w, "a#b"), 400, "VALIDATION_FAILED", "sessionId"),
+        ["admin session: unknown session"] = (w => AdminSession(w, "0123456789abcdef0123456789abcdef"), 404, "NOT_FOUND", "sessionId"),
+        ["admin sessions: no internal header"] = (w => AdminSessions(w, $"userId={World.Owner}", internalHeader: false), 403, "FORBIDDEN", null),
+        ["admin sessions: no userId"] = (w => AdminSessions(w, "limit=10"), 400, "VALIDATION_FAILED", "userId"),
+        ["admin sessions: userId with a slash"] = (w => AdminSessions(w, "userId=a%2Fb"), 400, "VALIDATION_FAILED", "userId"),
+        ["admin sessions: limit 0"] = (w => AdminSessions(w, $"userId={World.Owner}&limit=0"), 400, "VALIDATION_FAILED", "limit"),
+        ["admin sessions: limit 101"] = (w => AdminSessions(w, $"userId={World.Owner}&limit=101"), 400, "VALIDATION_FAILED", "limit"),
+        ["admin sessions: limit -5"] = (w => AdminSessions(w, $"userId={World.Owner}&limit=-5"), 400, "VALIDATION_FAILED", "limit"),
+        ["admin sessions: garbage cursor"] = (w => AdminSessions(w, $"userId={World.Owner}&cursor=not-a-cursor-this-list-gave"), 400, "VALIDATION_FAILED", "cursor"),
+        ["admin sessions: cursor with OData"] = (w => AdminSessions(w, $"userId={World.Owner}&cursor=%27%20or%201%20eq%201"), 400, "VALIDATION_FAILED", "cursor"),
+        ["admin check: no internal header"] = (w => AdminCheck(w, w.UnpaidSession, internalHeader: false), 403, "FORBIDDEN", null),
+        ["admin check: sessionId with #"] = (w => AdminCheck(w, "a#b"), 400, "VALIDATION_FAILED", "sessionId"),
+        ["admin check: unknown session"] = (w => AdminCheck(w, "0123456789abcdef0123456789abcdef"), 404, "NOT_FOUND", "sessionId"),
+
+        // GET /order/api/internal/payments/qpay/poison, POST .../poison/replay
+        ["poison: no internal header"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ListPoisonMessages, HttpRequests.Get("")), 403, "FORBIDDEN", null),
+        ["poison: peek 0"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ListPoisonMessages, HttpRequests.Get("peek=0", headers: Internal)), 400, "VALIDATION_FAILED", "peek"),
+        ["poison: peek 33"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ListPoisonMessages, HttpRequests.Get("peek=33", headers: Internal)), 400, "VALIDATION_FAILED", "peek"),
+        ["poison replay: no internal header"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders"}""")), 403, "FORBIDDEN", null),
+        ["poison replay: broken JSON"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":""", headers: Internal)), 400, "MALFORMED_JSON", null),
+        ["poison replay: no queue"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", "{}", headers: Internal)), 400, "VALIDATION_FAILED", "queue"),
+        ["poison replay: a queue the app does not have"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"someone-elses-queue"}""", headers: Internal)), 400, "VALIDATION_FAILED", "queue"),
+        ["poison replay: max 0"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":0}""", headers: Internal)), 400, "VALIDATION_FAILED", "max"),
+        ["poison replay: max 33"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":33}""", headers: Internal)), 400, "VALIDATION_FAILED", "max"),
+        ["poison replay: max is a fraction"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":2.5}""", headers: Internal)), 400, "MALFORMED_JSON", "max"),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -187,7 +215,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:", "admin session:", "admin sessions:", "admin check:", "poison:", "poison replay:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
@@ -307,6 +335,15 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> Refunds(World world, string query, bool internalHeader = true) =>
         Invoke(world, f => f.Function<RefundFunctions>().ListRefunds, HttpRequests.Get(query, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> AdminSession(World world, string sessionId, bool internalHeader = true) =>
+        Invoke(world, f => (request, token) => f.Function<AdminFunctions>().GetPaymentSession(request, sessionId, token), HttpRequests.Get("", headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> AdminSessions(World world, string query, bool internalHeader = true) =>
+        Invoke(world, f => f.Function<AdminFunctions>().ListPaymentSessions, HttpRequests.Get(query, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> AdminCheck(World world, string sessionId, bool internalHeader = true) =>
+        Invoke(world, f => (request, token) => f.Function<AdminFunctions>().CheckPaymentSession(request, sessionId, token), HttpRequests.Raw("POST", null, headers: internalHeader ? Internal : null));
 
     private static HttpRequest FormPost(string body, string jwt)
     {

@@ -135,6 +135,14 @@ public sealed class PaymentOptions
 
     /// <summary>How long one caller holds a payment's refund while it asks QPay (a crashed caller's hold runs out).</summary>
     public TimeSpan RefundLease { get; internal set; } = TimeSpan.FromMinutes(2);
+
+    // Admin routes (issue 18): test knobs too, not settings.
+
+    /// <summary>The prefix of each user's session-list partition of PaymentSessions (a hash of the user id follows); tests isolate themselves with another.</summary>
+    public string UserSessionsPartitionPrefix { get; internal set; } = "user~";
+
+    /// <summary>"Check now" asks QPay at most once per session per this window, across instances (so nobody can use it to poll QPay).</summary>
+    public TimeSpan CheckNowWindow { get; internal set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The values of LATE_PAYMENT_POLICY.</summary>

@@ -4,6 +4,7 @@ using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Cancellation;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Operations;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Pricing;
@@ -79,6 +80,14 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();
         services.AddSingleton<ReconcileDispatcher>();
+
+        // Operators' tools (admin routes).
+        services.AddSingleton<IUserSessionIndex, UserSessionTableIndex>();
+        services.AddSingleton<SessionInspector>();
+        services.AddSingleton<CheckNowLimiter>();
+        services.AddSingleton<SessionChecker>();
+        services.AddSingleton<AppQueues>();
+        services.AddSingleton<PoisonMessages>();
         return services;
     }
 }

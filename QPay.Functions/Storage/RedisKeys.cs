@@ -31,4 +31,9 @@ public static class RedisKeys
 
     /// <summary>The renewal lock of a token key (tests give each harness a token key of its own).</summary>
     public static string TokenLock(string tokenKey) => tokenKey + ":lock";
+
+    /// <summary>The admin "check now" window of a session: set (NX, with the window as TTL) by the check that may ask QPay.</summary>
+    public const string CheckNowPrefix = "qpay:check-now:";
+
+    public static string CheckNow(string sessionId) => CheckNowPrefix + sessionId;
 }

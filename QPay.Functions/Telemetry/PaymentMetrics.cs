@@ -102,4 +102,11 @@ public sealed class PaymentMetrics
 
     /// <param name="reason">full or failed.</param>
     public void AuditDropped(int count, string reason) => _auditDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c> for the admin route's "check now".</summary>
+    public const string AdminSource = "admin";
+
+    /// <summary>An admin "check now": recorded as a webhook outcome of source <see cref="AdminSource"/>.</summary>
+    /// <param name="reason">PROCESSED, a webhook reason code, or NOT_PENDING / NO_INVOICE (QPay was not asked).</param>
+    public void CheckedNow(string reason, TimeSpan duration) => WebhookHandled(AdminSource, reason, duration);
 }

@@ -33,6 +33,7 @@ public sealed class SeedSessionService(
     ISessionCache cache,
     IPendingSessionIndex pending,
     OpenSessionCap openSessions,
+    IUserSessionIndex userSessions,
     IQPayClient qpay,
     IWebhookTokens webhookTokens,
     IOptions<PaymentOptions> options,
@@ -79,6 +80,7 @@ public sealed class SeedSessionService(
         };
 
         await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
+        await userSessions.TryAddAsync(session).ConfigureAwait(false); // the admin list; never fails the seed
         // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know.
         var firstCheck = now + settings.ReconcileSchedule[0];
         await pending.AddAsync(
