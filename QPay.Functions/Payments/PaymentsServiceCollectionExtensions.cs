@@ -11,6 +11,7 @@ using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
+using QPay.Functions.Payments.Retention;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
@@ -79,6 +80,14 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();
         services.AddSingleton<ReconcileDispatcher>();
+
+        services.AddOptions<RetentionOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddSingleton<PendingIndexLeftovers>();
+        services.AddSingleton<IdempotencyKeyRetention>();
+        services.AddSingleton<SessionRetention>();
+        services.AddSingleton<AuditEventRetention>();
+        services.AddSingleton<RetentionService>();
         return services;
     }
 }

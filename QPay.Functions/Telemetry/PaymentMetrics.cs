@@ -29,6 +29,7 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _auditDropped;
+    private readonly Counter<long> _retentionRemoved;
 
     public PaymentMetrics(IMeterFactory meterFactory)
     {
@@ -49,6 +50,7 @@ public sealed class PaymentMetrics
         _receipts = meter.CreateCounter<long>("qpay.ebarimt.receipts", "{receipt}", "E-receipt (ebarimt) operations by status reached (REGISTERED, CANCELLED, RETRYING, FAILED).");
         _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a per-user rate limit, by limit (status, seed).");
         _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
+        _retentionRemoved = meter.CreateCounter<long>("qpay.retention.removed", "{row}", "Rows the retention timer removed, by kind (audit-event, pending-index, idempotency-key, session, claim, order, refund, receipt, session-event).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -102,4 +104,7 @@ public sealed class PaymentMetrics
 
     /// <param name="reason">full or failed.</param>
     public void AuditDropped(int count, string reason) => _auditDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <param name="kind">One of the retention kinds (audit-event, pending-index, idempotency-key, session…).</param>
+    public void RetentionRemoved(string kind, int count) => _retentionRemoved.Add(count, new KeyValuePair<string, object?>("kind", kind));
 }
