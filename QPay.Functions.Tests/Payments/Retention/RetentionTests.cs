@@ -142,6 +142,7 @@ public sealed class RetentionTests
         var (harness, clock) = await StartAsync(user: user);
         await using var _ = harness;
         var (sessionId, invoiceId) = await ProcessedSessionAsync(harness, user);
+        harness.Get<IPaymentAudit>().Record(sessionId, new PaymentEvent(PaymentEventTypes.OrdersCreated));
         Assert.NotEmpty(await harness.EventsAsync(sessionId));
         clock.Advance(TimeSpan.FromDays(3650));
 
@@ -167,12 +168,14 @@ public sealed class RetentionTests
         using var metrics = new RetentionMetrics(harness);
         var store = harness.Get<ISessionStore>();
         var (old, oldInvoice) = await ProcessedSessionAsync(harness, user);
+        harness.Get<IPaymentAudit>().Record(old, new PaymentEvent(PaymentEventTypes.OrdersCreated));
         var oldOrders = (await store.GetAsync(old, CancellationToken.None))!.OrderIds;
         var (refunding, _) = await ProcessedSessionAsync(harness, user);
         await store.UpdateAsync(refunding, s => s with { Status = SessionStatus.RefundPending }, CancellationToken.None);
         var (pending, _) = await harness.SeedTwoSellerSessionAsync(user);
         clock.Advance(TimeSpan.FromDays(401));
         var (recent, recentInvoice) = await ProcessedSessionAsync(harness, user);
+        harness.Get<IPaymentAudit>().Record(recent, new PaymentEvent(PaymentEventTypes.OrdersCreated));
         await harness.EventsAsync(recent);
 
         var summary = await harness.Get<RetentionService>().RunAsync(CancellationToken.None);

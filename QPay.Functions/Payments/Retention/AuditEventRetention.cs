@@ -14,8 +14,8 @@ public sealed class AuditEventRetention(StorageClients storage, IOptions<Payment
 {
     public async Task<int> RunAsync(RetentionBudget budget, CancellationToken cancellationToken)
     {
-        var wanted = budget.Take(budget.Left);
-        if (wanted == 0)
+        var wanted = budget.Left;
+        if (wanted <= 0)
         {
             return 0;
         }
@@ -34,7 +34,7 @@ public sealed class AuditEventRetention(StorageClients storage, IOptions<Payment
         }
 
         var deleted = await TableSweep.DeleteAsync(table, rows, cancellationToken).ConfigureAwait(false);
-        budget.Return(wanted - deleted);
+        budget.Take(deleted);
         return deleted;
     }
 }

@@ -13,15 +13,15 @@ public sealed class IdempotencyKeyRetention(StorageClients storage, IOptions<Sto
 {
     public async Task<int> RunAsync(RetentionBudget budget, CancellationToken cancellationToken)
     {
-        var wanted = budget.Take(budget.Left);
-        if (wanted == 0)
+        var wanted = budget.Left;
+        if (wanted <= 0)
         {
             return 0;
         }
 
         var table = await storage.GetTableAsync(storageOptions.Value.IdempotencyKeysTable, cancellationToken).ConfigureAwait(false);
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyKeyLifetime;
-        var filter = TableClient.CreateQueryFilter($"{IdempotencyTable.CreatedAtProperty} lt {cutoff}");
+        var filter = IdempotencyTable.CreatedAtProperty + " " + TableClient.CreateQueryFilter($"lt {cutoff}");
         var rows = new List<(string, string)>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(wanted, 1000), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -33,7 +33,7 @@ public sealed class IdempotencyKeyRetention(StorageClients storage, IOptions<Sto
         }
 
         var deleted = await TableSweep.DeleteAsync(table, rows, cancellationToken).ConfigureAwait(false);
-        budget.Return(wanted - deleted);
+        budget.Take(deleted);
         return deleted;
     }
 }
