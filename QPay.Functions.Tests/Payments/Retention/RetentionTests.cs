@@ -226,6 +226,32 @@ public sealed class RetentionTests
         Assert.Empty(second.Removed);
     }
 
+    [Fact]
+    public async Task A_session_whose_rows_do_not_fit_one_run_keeps_its_session_row_until_the_next_run_removes_the_rest()
+    {
+        var user = NewUser();
+        var (harness, clock) = await StartAsync(user: user, budget: 8, settings: new Dictionary<string, string?> { ["SESSION_RETENTION_DAYS"] = "400" });
+        await using var _ = harness;
+        var (sessionId, invoiceId) = await ProcessedSessionAsync(harness, user);
+        harness.Get<IPaymentAudit>().Record(sessionId, new PaymentEvent(PaymentEventTypes.OrdersCreated));
+        await harness.EventsAsync(sessionId);
+        clock.Advance(TimeSpan.FromDays(401));
+
+        // Sessions get half of the 8 (after the index's and the keys' shares pass on unused): 4 rows, of the 6 this one has.
+        var first = await harness.Get<RetentionService>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, first.Of(RetentionKinds.Session));
+        Assert.Equal(2, first.Of(RetentionKinds.Order));
+        Assert.NotNull(await harness.Get<ISessionStore>().GetAsync(sessionId, CancellationToken.None));
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, CancellationToken.None));
+
+        var second = await harness.Get<RetentionService>().RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1), (second.Of(RetentionKinds.Claim), second.Of(RetentionKinds.Session)));
+        Assert.Null(await harness.Get<ISessionStore>().GetAsync(sessionId, CancellationToken.None));
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, CancellationToken.None));
+    }
+
     private static async Task<(string SessionId, string InvoiceId)> ProcessedSessionAsync(PaymentsHarness harness, string user)
     {
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(user);
