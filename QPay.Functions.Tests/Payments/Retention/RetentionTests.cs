@@ -252,6 +252,30 @@ public sealed class RetentionTests
         Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_failing_step_is_logged_and_the_other_kinds_are_still_removed()
+    {
+        // A table name storage refuses: the idempotency step fails on every run.
+        var (harness, clock) = await StartAsync(keysTable: "no_such-table!");
+        await using var _ = harness;
+        var session = NewId();
+        for (var i = 0; i < 3; i++)
+        {
+            harness.Get<IPaymentAudit>().Record(session, new PaymentEvent(PaymentEventTypes.Seeded));
+        }
+
+        await harness.Get<PaymentEventTable>().FlushAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromDays(91));
+
+        var summary = await harness.Get<RetentionService>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, summary.Failed);
+        Assert.Equal(3, summary.Of(RetentionKinds.AuditEvent));
+        var warning = Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Id == 5151);
+        Assert.Contains(RetentionKinds.IdempotencyKey, warning.Message);
+        Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Id == 5150);
+    }
+
     private static async Task<(string SessionId, string InvoiceId)> ProcessedSessionAsync(PaymentsHarness harness, string user)
     {
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(user);
@@ -265,7 +289,7 @@ public sealed class RetentionTests
 
     /// <summary>A harness on a fake clock with its own events and idempotency tables, scanning only <paramref name="user"/>'s sessions.</summary>
     private static async Task<(PaymentsHarness Harness, FakeTimeProvider Clock)> StartAsync(
-        DateTimeOffset? start = null, int? budget = null, string? user = null, IReadOnlyDictionary<string, string?>? settings = null)
+        DateTimeOffset? start = null, int? budget = null, string? user = null, IReadOnlyDictionary<string, string?>? settings = null, string? keysTable = null)
     {
         var clock = new FakeTimeProvider(start ?? DateTimeOffset.UtcNow);
         var id = Guid.NewGuid().ToString("N")[..16];
@@ -274,7 +298,7 @@ public sealed class RetentionTests
             PaymentsHarness.ImmediateRecovery(s);
             s.AddSingleton<TimeProvider>(clock);
             s.PostConfigure<PaymentOptions>(o => o.PaymentEventsTable = "TestEvents" + id);
-            s.PostConfigure<StorageOptions>(o => o.IdempotencyKeysTable = "TestKeys" + id);
+            s.PostConfigure<StorageOptions>(o => o.IdempotencyKeysTable = keysTable ?? "TestKeys" + id);
             s.PostConfigure<RetentionOptions>(o =>
             {
                 o.CursorPartition = "test-retention-" + id;
