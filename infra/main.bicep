@@ -122,6 +122,16 @@ param latePaymentPolicy string = 'fulfil'
 @description('Log every webhook pipeline step (INTERNAL_WEBHOOK_DEBUG).')
 param internalWebhookDebug bool = false
 
+@minValue(1)
+@maxValue(3650)
+@description('Days a payment\'s audit trail events are kept (AUDIT_RETENTION_DAYS).')
+param auditRetentionDays int = 90
+
+@minValue(0)
+@maxValue(3650)
+@description('Days a finished session (with its claim, orders, refunds, receipts and events) is kept; 0 keeps them forever (SESSION_RETENTION_DAYS; else at least 30 and at least AUDIT_RETENTION_DAYS).')
+param sessionRetentionDays int = 0
+
 // ---------------------------------------------------------------- e-receipts (ebarimt 3.0, through QPay)
 @description('Issue an e-receipt for every verified payment (QPAY_EBARIMT_ENABLED).')
 param ebarimtEnabled bool = false
@@ -335,6 +345,8 @@ module functionApp 'modules/functionapp.bicep' = {
       paymentSessionExpirySec: paymentSessionExpirySec
       latePaymentPolicy: latePaymentPolicy
       internalWebhookDebug: internalWebhookDebug
+      auditRetentionDays: auditRetentionDays
+      sessionRetentionDays: sessionRetentionDays
       ebarimtEnabled: ebarimtEnabled
       ebarimtDefaultReceiverType: ebarimtDefaultReceiverType
       ebarimtDistrictCode: ebarimtDistrictCode

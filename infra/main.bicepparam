@@ -49,6 +49,9 @@ param maxOpenSessionsPerUser = int(readEnvironmentVariable('MAX_OPEN_SESSIONS_PE
 param paymentSessionExpirySec = int(readEnvironmentVariable('PAYMENT_SESSION_EXPIRY_SEC', '1800'))
 param latePaymentPolicy = readEnvironmentVariable('LATE_PAYMENT_POLICY', 'fulfil')
 param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBUG', 'false'))
+// Retention: audit events after this many days; finished sessions only when SESSION_RETENTION_DAYS is set (0 keeps them).
+param auditRetentionDays = int(readEnvironmentVariable('AUDIT_RETENTION_DAYS', '90'))
+param sessionRetentionDays = int(readEnvironmentVariable('SESSION_RETENTION_DAYS', '0'))
 
 // ---------------------------------------------------------------- e-receipts
 param ebarimtEnabled = bool(readEnvironmentVariable('QPAY_EBARIMT_ENABLED', 'false'))

@@ -43,6 +43,7 @@ public sealed class FunctionMetadataTests
         { "ProcessRefund", "queueTrigger", null, null, "qpay-refunds" },
         { "ReconcileSession", "queueTrigger", null, null, "qpay-reconcile" },
         { "ReconcilePayments", "timerTrigger", null, null, "*/15 * * * * *" },
+        { "RemoveExpiredData", "timerTrigger", null, null, "0 17 * * * *" },
     };
 
     [Theory]

@@ -42,6 +42,12 @@ public sealed class StartupTests
         { "QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE", "ALIEN", "QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE must be CITIZEN or COMPANY" },
         { "QPAY_EBARIMT_DISTRICT_CODE", "35", "QPAY_EBARIMT_DISTRICT_CODE must be 4 digits" },
         { "QPAY_EBARIMT_CLASSIFICATION_CODE", "12345678", "QPAY_EBARIMT_CLASSIFICATION_CODE must be 7 digits" },
+        { "AUDIT_RETENTION_DAYS", "0", "AUDIT_RETENTION_DAYS must be between 1 and 3650" },
+        { "AUDIT_RETENTION_DAYS", "ninety", "AUDIT_RETENTION_DAYS" },
+        { "SESSION_RETENTION_DAYS", "7", "SESSION_RETENTION_DAYS must be between 30 and 3650" },
+        { "SESSION_RETENTION_DAYS", "-1", "SESSION_RETENTION_DAYS must be between 30 and 3650" },
+        { "SESSION_RETENTION_DAYS", "60", "SESSION_RETENTION_DAYS must be 0 (keep sessions) or at least AUDIT_RETENTION_DAYS" },
+        { "SESSION_RETENTION_DAYS", "a year", "SESSION_RETENTION_DAYS" },
     };
 
     [Fact]
@@ -67,6 +73,14 @@ public sealed class StartupTests
             ["Queue"] = "someone-elses-receipts",
             ["UserSessionsPartitionPrefix"] = "elsewhere~",
             ["CheckNowWindow"] = "00:00:00",
+            ["RunBudget"] = "1",
+            ["IdempotencyKeyLifetime"] = "00:00:01",
+            ["OrphanDueRowAge"] = "00:00:00",
+            ["CursorPartition"] = "elsewhere",
+            ["SessionScanPages"] = "1",
+            ["SessionScanUserId"] = "someone",
+            ["IdempotencyKeysTable"] = "someone-elses-keys",
+            ["AzureWebJobsStorage:IdempotencyKeysTable"] = "someone-elses-keys",
         });
 
         var payments = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.PaymentOptions>>().Value;
@@ -84,6 +98,23 @@ public sealed class StartupTests
         var ebarimt = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Receipts.EbarimtOptions>>().Value;
         Assert.Equal((QPay.Functions.Storage.StorageNames.EbarimtQueue, 5), (ebarimt.Queue, ebarimt.MaxAttempts));
         Assert.Equal(("user~", TimeSpan.FromSeconds(30)), (payments.UserSessionsPartitionPrefix, payments.CheckNowWindow));
+        var retention = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Retention.RetentionOptions>>().Value;
+        Assert.Equal((5000, TimeSpan.FromDays(7), TimeSpan.FromHours(1)), (retention.RunBudget, retention.IdempotencyKeyLifetime, retention.OrphanDueRowAge));
+        Assert.Equal(("retention", 5, (string?)null), (retention.CursorPartition, retention.SessionScanPages, retention.SessionScanUserId));
+        var storage = app.Services.GetRequiredService<IOptions<QPay.Functions.Storage.StorageOptions>>().Value;
+        Assert.Equal(QPay.Functions.Storage.StorageNames.IdempotencyKeysTable, storage.IdempotencyKeysTable);
+    }
+
+    [Fact]
+    public void Retention_settings_default_to_ninety_days_of_events_and_sessions_kept_forever()
+    {
+        using var app = TestApp.Build();
+        var retention = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Retention.RetentionOptions>>().Value;
+        Assert.Equal((90, 0, (TimeSpan?)null), (retention.AuditRetentionDays, retention.SessionRetentionDays, retention.SessionRetention));
+
+        using var set = TestApp.Build(new Dictionary<string, string?> { ["AUDIT_RETENTION_DAYS"] = "30", ["SESSION_RETENTION_DAYS"] = "400" });
+        var bound = set.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Retention.RetentionOptions>>().Value;
+        Assert.Equal((30, TimeSpan.FromDays(400)), (bound.AuditRetentionDays, bound.SessionRetention));
     }
 
     [Fact]

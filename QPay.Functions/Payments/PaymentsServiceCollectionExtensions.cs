@@ -12,6 +12,7 @@ using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Reconciliation;
 using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
+using QPay.Functions.Payments.Retention;
 using QPay.Functions.Payments.Seeding;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Payments.Status;
@@ -88,6 +89,14 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<SessionChecker>();
         services.AddSingleton<AppQueues>();
         services.AddSingleton<PoisonMessages>();
+
+        services.AddOptions<RetentionOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddSingleton<PendingIndexLeftovers>();
+        services.AddSingleton<IdempotencyKeyRetention>();
+        services.AddSingleton<SessionRetention>();
+        services.AddSingleton<AuditEventRetention>();
+        services.AddSingleton<RetentionService>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace QPay.Functions.Storage;
 
@@ -36,18 +37,22 @@ public interface IIdempotencyStore
     Task CompleteAsync(string scope, string key, IdempotentResponse response, CancellationToken cancellationToken);
 }
 
-internal sealed class IdempotencyTable(StorageClients storage, TimeProvider clock) : IIdempotencyStore
+internal sealed class IdempotencyTable(StorageClients storage, IOptions<StorageOptions> options, TimeProvider clock) : IIdempotencyStore
 {
+    /// <summary>When the key's first request came (retention removes keys by it).</summary>
+    public const string CreatedAtProperty = "CreatedAt";
+
     private const string RowKey = "key";
+    private readonly string _tableName = options.Value.IdempotencyKeysTable;
 
     public async Task<IdempotencyClaim> BeginAsync(string scope, string key, string fingerprint, CancellationToken cancellationToken)
     {
-        var table = await storage.GetTableAsync(StorageNames.IdempotencyKeysTable, cancellationToken).ConfigureAwait(false);
+        var table = await storage.GetTableAsync(_tableName, cancellationToken).ConfigureAwait(false);
         var partition = Partition(scope, key);
         try
         {
             await table.AddEntityAsync(
-                new TableEntity(partition, RowKey) { ["Scope"] = scope, ["Fingerprint"] = fingerprint, ["CreatedAt"] = clock.GetUtcNow() },
+                new TableEntity(partition, RowKey) { ["Scope"] = scope, ["Fingerprint"] = fingerprint, [CreatedAtProperty] = clock.GetUtcNow() },
                 cancellationToken).ConfigureAwait(false);
             return new IdempotencyClaim(IdempotencyState.Proceed);
         }
@@ -67,7 +72,7 @@ internal sealed class IdempotencyTable(StorageClients storage, TimeProvider cloc
 
     public async Task CompleteAsync(string scope, string key, IdempotentResponse response, CancellationToken cancellationToken)
     {
-        var table = await storage.GetTableAsync(StorageNames.IdempotencyKeysTable, cancellationToken).ConfigureAwait(false);
+        var table = await storage.GetTableAsync(_tableName, cancellationToken).ConfigureAwait(false);
         var answer = new TableEntity(Partition(scope, key), RowKey)
         {
             ["StatusCode"] = response.StatusCode,

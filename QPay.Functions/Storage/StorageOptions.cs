@@ -24,6 +24,9 @@ public sealed class StorageOptions
     /// <summary>Client id of the user-assigned managed identity.</summary>
     public string? ClientId { get; set; }
 
+    /// <summary>The Idempotency-Key table (a test knob: a test that moves the clock far to expire keys keeps its own).</summary>
+    public string IdempotencyKeysTable { get; internal set; } = StorageNames.IdempotencyKeysTable;
+
     public bool UsesConnectionString => !string.IsNullOrWhiteSpace(ConnectionString);
 
     public Uri ResolveTableServiceUri() => ResolveServiceUri(TableServiceUri, "table");

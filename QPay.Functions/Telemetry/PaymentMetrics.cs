@@ -29,6 +29,7 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _auditDropped;
+    private readonly Counter<long> _retentionRemoved;
 
     public PaymentMetrics(IMeterFactory meterFactory)
     {
@@ -49,6 +50,7 @@ public sealed class PaymentMetrics
         _receipts = meter.CreateCounter<long>("qpay.ebarimt.receipts", "{receipt}", "E-receipt (ebarimt) operations by status reached (REGISTERED, CANCELLED, RETRYING, FAILED).");
         _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a per-user rate limit, by limit (status, seed).");
         _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
+        _retentionRemoved = meter.CreateCounter<long>("qpay.retention.removed", "{row}", "Rows the retention timer removed, by kind (audit-event, pending-index, idempotency-key, session, claim, order, refund, receipt, session-event).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -109,4 +111,7 @@ public sealed class PaymentMetrics
     /// <summary>An admin "check now": recorded as a webhook outcome of source <see cref="AdminSource"/>.</summary>
     /// <param name="reason">PROCESSED, a webhook reason code, or NOT_PENDING / NO_INVOICE (QPay was not asked).</param>
     public void CheckedNow(string reason, TimeSpan duration) => WebhookHandled(AdminSource, reason, duration);
+
+    /// <param name="kind">One of the retention kinds (audit-event, pending-index, idempotency-key, session…).</param>
+    public void RetentionRemoved(string kind, int count) => _retentionRemoved.Add(count, new KeyValuePair<string, object?>("kind", kind));
 }

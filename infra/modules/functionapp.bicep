@@ -75,6 +75,10 @@ param settings {
   latePaymentPolicy: string
   @description('INTERNAL_WEBHOOK_DEBUG')
   internalWebhookDebug: bool
+  @description('AUDIT_RETENTION_DAYS')
+  auditRetentionDays: int
+  @description('SESSION_RETENTION_DAYS (0: sessions are kept forever)')
+  sessionRetentionDays: int
   @description('QPAY_EBARIMT_ENABLED')
   ebarimtEnabled: bool
   @description('QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE')
@@ -204,6 +208,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PAYMENT_SESSION_EXPIRY_SEC: string(settings.paymentSessionExpirySec)
     LATE_PAYMENT_POLICY: settings.latePaymentPolicy
     INTERNAL_WEBHOOK_DEBUG: string(settings.internalWebhookDebug)
+    AUDIT_RETENTION_DAYS: string(settings.auditRetentionDays)
+    SESSION_RETENTION_DAYS: string(settings.sessionRetentionDays)
     QPAY_EBARIMT_ENABLED: string(settings.ebarimtEnabled)
     QPAY_EBARIMT_DEFAULT_RECEIVER_TYPE: settings.ebarimtDefaultReceiverType
     QPAY_EBARIMT_DISTRICT_CODE: settings.ebarimtDistrictCode

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,9 @@ public interface IUserSessionIndex
 
     /// <summary>Up to <paramref name="limit"/> of the user's session ids after <paramref name="cursor"/>; a cursor this did not give throws <see cref="FormatException"/>.</summary>
     Task<UserSessionPage> ListAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the session (retention removing it; idempotent).</summary>
+    Task RemoveAsync(PaymentSession session, CancellationToken cancellationToken);
 }
 
 internal sealed class UserSessionTableIndex(StorageClients storage, IOptions<PaymentOptions> options, ILogger<UserSessionTableIndex> logger) : IUserSessionIndex
@@ -43,6 +47,19 @@ internal sealed class UserSessionTableIndex(StorageClients storage, IOptions<Pay
         catch (Exception exception)
         {
             Log.UserSessionIndexFailed(logger, exception, session.SessionId);
+        }
+    }
+
+    public async Task RemoveAsync(PaymentSession session, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.DeleteEntityAsync(Partition(session.UserId), RowKey(session.CreatedAt, session.SessionId), ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Already gone, or seeded before the index existed.
         }
     }
 

@@ -1,0 +1,98 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace QPay.Functions.Payments.Retention;
+
+/// <summary>Deletes rows found by retention: entity-group transactions of at most 100 rows, one partition each.</summary>
+internal static class TableSweep
+{
+    /// <summary>An entity-group transaction's limit.</summary>
+    public const int MaxBatch = 100;
+
+    /// <summary>Deletes the rows given (taken from the budget beforehand); how many were deleted (rows already gone do not count).</summary>
+    public static async Task<int> DeleteAsync(TableClient table, IEnumerable<(string Partition, string Row)> rows, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var partition in rows.GroupBy(r => r.Partition, StringComparer.Ordinal))
+        {
+            foreach (var chunk in partition.Chunk(MaxBatch))
+            {
+                deleted += await DeleteChunkAsync(table, chunk, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Deletes every row of <paramref name="partition"/> within the budget; true when none is left.</summary>
+    public static async Task<(int Deleted, bool Emptied)> DeletePartitionAsync(TableClient table, string partition, RetentionBudget budget, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        var deleted = 0;
+        while (true)
+        {
+            var rows = new List<(string, string)>();
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: MaxBatch, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((row.PartitionKey, row.RowKey));
+                if (rows.Count == MaxBatch)
+                {
+                    break;
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                return (deleted, true);
+            }
+
+            var allowed = budget.Take(rows.Count);
+            if (allowed == 0)
+            {
+                return (deleted, false);
+            }
+
+            var done = await DeleteChunkAsync(table, rows.Take(allowed).ToArray(), cancellationToken).ConfigureAwait(false);
+            budget.Return(allowed - done);
+            deleted += done;
+            if (allowed < rows.Count)
+            {
+                return (deleted, false);
+            }
+        }
+    }
+
+    private static async Task<int> DeleteChunkAsync(TableClient table, (string Partition, string Row)[] chunk, CancellationToken cancellationToken)
+    {
+        if (chunk.Length > 1)
+        {
+            try
+            {
+                await table.SubmitTransactionAsync(
+                    chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.Partition, r.Row), ETag.All)),
+                    cancellationToken).ConfigureAwait(false);
+                return chunk.Length;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // One of them is gone already (another run, a writer): the rest one by one.
+            }
+        }
+
+        var deleted = 0;
+        foreach (var (partition, row) in chunk)
+        {
+            try
+            {
+                await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // Already gone: removal is idempotent.
+            }
+        }
+
+        return deleted;
+    }
+}
