@@ -48,7 +48,7 @@ public sealed class PaymentMetrics
         _reconcilerBacklog = meter.CreateGauge<int>("qpay.reconciler.backlog", "{message}", "Messages waiting in the reconcile queue when the timer ran.");
         _refunds = meter.CreateCounter<long>("qpay.refunds", "{refund}", "Payment refunds by status reached (REFUNDED, MANUAL, RETRYING).");
         _receipts = meter.CreateCounter<long>("qpay.ebarimt.receipts", "{receipt}", "E-receipt (ebarimt) operations by status reached (REGISTERED, CANCELLED, RETRYING, FAILED).");
-        _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a per-user rate limit, by limit (status, seed).");
+        _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a rate limit (per user; check-now per session), by limit (status, seed, check-now).");
         _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
         _retentionRemoved = meter.CreateCounter<long>("qpay.retention.removed", "{row}", "Rows the retention timer removed, by kind (audit-event, pending-index, idempotency-key, session, claim, order, refund, receipt, session-event).");
     }
@@ -59,6 +59,9 @@ public sealed class PaymentMetrics
         public const string Public = "public";
         public const string Internal = "internal";
         public const string Reconciler = "reconciler";
+
+        /// <summary>An operator's "check now" (the admin route).</summary>
+        public const string Admin = "admin";
     }
 
     /// <param name="reason">PROCESSED, or the webhook reason code (DUPLICATE, NOT_PAID…).</param>
@@ -99,18 +102,15 @@ public sealed class PaymentMetrics
 
     public void Receipt(string status) => _receipts.Add(1, new KeyValuePair<string, object?>("status", status));
 
-    /// <param name="limit">status or seed.</param>
+    /// <param name="limit">status, seed or check-now (per session).</param>
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     /// <param name="reason">full or failed.</param>
     public void AuditDropped(int count, string reason) => _auditDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c> for the admin route's "check now".</summary>
-    public const string AdminSource = "admin";
-
-    /// <summary>An admin "check now": recorded as a webhook outcome of source <see cref="AdminSource"/>.</summary>
+    /// <summary>An admin "check now": recorded as a webhook outcome of source <see cref="Sources.Admin"/>.</summary>
     /// <param name="reason">PROCESSED, a webhook reason code, or NOT_PENDING / NO_INVOICE (QPay was not asked).</param>
-    public void CheckedNow(string reason, TimeSpan duration) => WebhookHandled(AdminSource, reason, duration);
+    public void CheckedNow(string reason, TimeSpan duration) => WebhookHandled(Sources.Admin, reason, duration);
 
     /// <param name="kind">One of the retention kinds (audit-event, pending-index, idempotency-key, session…).</param>
     public void RetentionRemoved(string kind, int count) => _retentionRemoved.Add(count, new KeyValuePair<string, object?>("kind", kind));

@@ -365,7 +365,7 @@ public sealed class AdminRoutesTests
                     pairs[tag.Key] = tag.Value?.ToString();
                 }
 
-                if (pairs.GetValueOrDefault("source") == PaymentMetrics.AdminSource)
+                if (pairs.GetValueOrDefault("source") == PaymentMetrics.Sources.Admin)
                 {
                     _tags.Enqueue($"source={pairs["source"]},reason={pairs["reason"]}");
                 }

@@ -74,7 +74,7 @@ public sealed class PoisonMessages(StorageClients storage, AppQueues queues, IPa
                     continue;
                 }
 
-                audit.Record(sessionId, new PaymentEvent(PaymentEventTypes.PoisonReplayed, Source: PaymentMetrics.AdminSource, PaymentId: paymentId, InvoiceId: invoiceId, Detail: queue.Name));
+                audit.Record(sessionId, new PaymentEvent(PaymentEventTypes.PoisonReplayed, Source: PaymentMetrics.Sources.Admin, PaymentId: paymentId, InvoiceId: invoiceId, Detail: queue.Name));
             }
         }
 

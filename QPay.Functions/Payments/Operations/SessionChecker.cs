@@ -92,7 +92,7 @@ public sealed class SessionChecker(
         }
 
         metrics.CheckedNow(reason, Stopwatch.GetElapsedTime(started));
-        audit.Record(sessionId, new PaymentEvent(PaymentEventTypes.CheckNow, Source: PaymentMetrics.AdminSource, Reason: reason, InvoiceId: session.InvoiceId, Detail: session.Status.ToApi()));
+        audit.Record(sessionId, new PaymentEvent(PaymentEventTypes.CheckNow, Source: PaymentMetrics.Sources.Admin, Reason: reason, InvoiceId: session.InvoiceId, Detail: session.Status.ToApi()));
         Log.CheckNowDone(logger, sessionId, session.InvoiceId ?? "-", reason, session.Status.ToApi());
         return new CheckNowOutcome(CheckNowResult.Checked, reason, session.Status, session.InvoiceId, orderIds);
     }
