@@ -77,7 +77,7 @@ public sealed class StartupTests
             ["IdempotencyKeyLifetime"] = "00:00:01",
             ["OrphanDueRowAge"] = "00:00:00",
             ["CursorPartition"] = "elsewhere",
-            ["SessionScanPages"] = "1",
+            ["ScanPages"] = "1",
             ["SessionScanUserId"] = "someone",
             ["IdempotencyKeysTable"] = "someone-elses-keys",
             ["AzureWebJobsStorage:IdempotencyKeysTable"] = "someone-elses-keys",
@@ -100,7 +100,7 @@ public sealed class StartupTests
         Assert.Equal(("user~", TimeSpan.FromSeconds(30)), (payments.UserSessionsPartitionPrefix, payments.CheckNowWindow));
         var retention = app.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Retention.RetentionOptions>>().Value;
         Assert.Equal((5000, TimeSpan.FromDays(7), TimeSpan.FromHours(1)), (retention.RunBudget, retention.IdempotencyKeyLifetime, retention.OrphanDueRowAge));
-        Assert.Equal(("retention", 5, (string?)null), (retention.CursorPartition, retention.SessionScanPages, retention.SessionScanUserId));
+        Assert.Equal(("retention", 5, (string?)null), (retention.CursorPartition, retention.ScanPages, retention.SessionScanUserId));
         var storage = app.Services.GetRequiredService<IOptions<QPay.Functions.Storage.StorageOptions>>().Value;
         Assert.Equal(QPay.Functions.Storage.StorageNames.IdempotencyKeysTable, storage.IdempotencyKeysTable);
     }

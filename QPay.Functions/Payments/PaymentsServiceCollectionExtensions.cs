@@ -93,6 +93,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddOptions<RetentionOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
         services.AddSingleton<PendingIndexLeftovers>();
+        services.AddSingleton<ScanCursors>();
         services.AddSingleton<IdempotencyKeyRetention>();
         services.AddSingleton<SessionRetention>();
         services.AddSingleton<AuditEventRetention>();

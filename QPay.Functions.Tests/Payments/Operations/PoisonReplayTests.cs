@@ -3,6 +3,11 @@ using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments.Audit;
+using QPay.Functions.Payments.Receipts;
+using QPay.Functions.Payments.Sessions;
+using QPay.Sandbox.Api;
+using QPay.Sandbox.Faults;
+using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Payments.Operations;
@@ -128,6 +133,28 @@ public sealed class PoisonReplayTests
         });
         Assert.Equal((StatusCodes.Status200OK, 0, 0), (replay.Status, replay.Body.GetProperty("replayed").GetInt32(), replay.Body.GetProperty("remaining").GetInt32()));
         Assert.False(await Queue(harness.ReconcileQueueName + "-poison").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task A_replayed_ereceipt_message_of_a_FAILED_receipt_sets_it_going_again_until_REGISTERED()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.PostConfigure<EbarimtOptions>(o => o.RetryBackoff = TimeSpan.Zero));
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(AdminRoutesTests.NewUser());
+        var paymentId = await harness.PayAsync(invoiceId);
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.EbarimtCreate, Status = 400, Error = "EBARIMT_NOT_REGISTERED", Count = 5 });
+        await harness.CallbackAsync(invoiceId, paymentId);
+        await harness.ProcessOrderQueueAsync();
+        await harness.ProcessReceiptQueueAsync(maxRounds: 10);
+        Assert.Equal(ReceiptStatus.Failed, (await harness.Get<IReceiptStore>().GetAsync(sessionId, paymentId, default))!.Status);
+        Assert.Single((await harness.ReceiptPoisonQueue().PeekMessagesAsync(10)).Value);
+
+        var replay = await ReplayAsync(harness, """{"queue":"ebarimt"}""");
+        await harness.ProcessReceiptQueueAsync();
+
+        Assert.Equal((StatusCodes.Status200OK, 1, 0), (replay.Status, replay.Body.GetProperty("replayed").GetInt32(), replay.Body.GetProperty("remaining").GetInt32()));
+        Assert.Equal(ReceiptStatus.Registered, (await harness.Get<IReceiptStore>().GetAsync(sessionId, paymentId, default))!.Status);
+        Assert.Equal(6, harness.QPayCalls(EndpointKeys.EbarimtCreate));
+        Assert.Contains(await harness.EventsAsync(sessionId), e => e.Event.Type == PaymentEventTypes.PoisonReplayed);
     }
 
     private static QueueClient Queue(string name) =>

@@ -20,6 +20,7 @@ internal sealed class PaymentEventTable : IPaymentAudit, IPaymentEventLog, IAsyn
     internal const int Capacity = 10_000;
 
     private const int MaxBatch = 100; // an entity-group transaction's limit
+    private const int WriteParallelism = 8;
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
 
     private readonly StorageClients _storage;
@@ -112,13 +113,9 @@ internal sealed class PaymentEventTable : IPaymentAudit, IPaymentEventLog, IAsyn
                 batch.Add(entity);
             }
 
-            foreach (var session in batch.GroupBy(e => e.PartitionKey))
-            {
-                foreach (var chunk in session.Chunk(MaxBatch))
-                {
-                    await WriteAsync(chunk).ConfigureAwait(false);
-                }
-            }
+            // Sessions are independent partitions: written side by side, so that a burst drains at storage's pace.
+            var chunks = batch.GroupBy(e => e.PartitionKey).SelectMany(session => session.Chunk(MaxBatch));
+            await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = WriteParallelism }, async (chunk, _) => await WriteAsync(chunk).ConfigureAwait(false)).ConfigureAwait(false);
 
             batch.Clear();
         }

@@ -16,12 +16,14 @@ public sealed record AppQueue(string Alias, string Name)
 /// </summary>
 public sealed class AppQueues(IOptions<PaymentOptions> payments, IOptions<EbarimtOptions> ebarimt)
 {
+    public const string Ebarimt = "ebarimt";
+
     public IReadOnlyList<AppQueue> All =>
     [
         new("orders", payments.Value.OrderCreationQueue),
         new("refunds", payments.Value.RefundQueue),
         new("reconcile", payments.Value.ReconcileQueue),
-        new("ebarimt", ebarimt.Value.Queue),
+        new(Ebarimt, ebarimt.Value.Queue),
     ];
 
     /// <summary>The queue named by its alias, its name or its poison queue's name (case-insensitive), or null.</summary>

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Payments.Audit;
+using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Security;
 using QPay.Functions.Storage;
 using QPay.Functions.Telemetry;
@@ -23,7 +24,7 @@ public sealed record PoisonReplay(int Replayed, int Remaining);
 /// audit trail. The queue clients carry the app's base64 message encoding (<see cref="StorageClients"/>),
 /// so a body is moved exactly as the host wrote it.
 /// </summary>
-public sealed class PoisonMessages(StorageClients storage, AppQueues queues, IPaymentAudit audit, ILogger<PoisonMessages> logger)
+public sealed class PoisonMessages(StorageClients storage, AppQueues queues, ReceiptService receipts, IPaymentAudit audit, ILogger<PoisonMessages> logger)
 {
     public const int MaxPeek = 32;   // Queue Storage's limit for one peek
     public const int DefaultPeek = 10;
@@ -64,10 +65,20 @@ public sealed class PoisonMessages(StorageClients storage, AppQueues queues, IPa
             foreach (var message in messages)
             {
                 // Past the receive, no cancellation: a message taken is moved, not left hidden for a minute.
-                await storage.SendAsync(queue.Name, message.Body.ToString(), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                var (sessionId, invoiceId, paymentId) = Ids(message.Body);
+                if (queue.Alias == AppQueues.Ebarimt && sessionId is not null)
+                {
+                    // A poisoned e-receipt's row is FAILED, and the issuer takes only PENDING rows: the message alone
+                    // would do nothing. The retry route's path sets the session's failed receipts PENDING and queues them.
+                    await receipts.RetryFailedAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await storage.SendAsync(queue.Name, message.Body.ToString(), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None).ConfigureAwait(false);
                 replayed++;
-                var (sessionId, invoiceId, paymentId) = Ids(message.Body);
                 if (sessionId is null)
                 {
                     Log.PoisonMessageWithoutSession(logger, message.MessageId, queue.PoisonName);

@@ -45,11 +45,11 @@ public sealed class RetentionOptions
     /// </summary>
     public TimeSpan OrphanDueRowAge { get; internal set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The PaymentSessions partition of the session scan's cursor (session ids are 32 hex digits, so it meets none); tests keep their own.</summary>
+    /// <summary>The PaymentSessions partition of the scans' cursors (session ids are 32 hex digits, so it meets none); tests keep their own.</summary>
     public string CursorPartition { get; internal set; } = "retention";
 
-    /// <summary>Session pages (up to 1,000 rows each) the session scan reads per run.</summary>
-    public int SessionScanPages { get; internal set; } = 5;
+    /// <summary>Pages (up to 1,000 rows each) each table scan reads per run: what bounds a run's time when few rows match.</summary>
+    public int ScanPages { get; internal set; } = 5;
 
     /// <summary>
     /// Only this user's sessions are scanned (tests: the shared PaymentSessions table holds other

@@ -28,11 +28,11 @@ public sealed class SessionRetention(
     IReceiptStore receipts,
     IUserOpenSessions openSessions,
     IUserSessionIndex userSessions,
+    ScanCursors cursors,
     IOptions<PaymentOptions> payments,
     IOptions<RetentionOptions> options,
     TimeProvider clock)
 {
-    private const string CursorRow = "session-scan";
     private const int PageSize = 1000;
 
     private static readonly SessionStatus[] Finished =
@@ -49,8 +49,7 @@ public sealed class SessionRetention(
 
         var cutoff = clock.GetUtcNow() - retention;
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
-        var cursor = await table.GetEntityIfExistsAsync<TableEntity>(settings.CursorPartition, CursorRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var token = cursor.HasValue ? cursor.Value!.GetString("Token") : null;
+        var token = await cursors.LoadAsync(ScanCursors.Sessions, cancellationToken).ConfigureAwait(false);
 
         var statuses = string.Join(" or ", Finished.Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}")));
         var filter = TableClient.CreateQueryFilter($"RowKey eq {SessionEntity.SessionRowKey} and UpdatedAt lt {cutoff}") + $" and ({statuses})";
@@ -69,7 +68,7 @@ public sealed class SessionRetention(
                 if (budget.Spent)
                 {
                     // This page is read again next run (its removed sessions are gone by then).
-                    await SaveCursorAsync(table, settings.CursorPartition, next, cancellationToken).ConfigureAwait(false);
+                    await cursors.SaveAsync(ScanCursors.Sessions, next, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -77,14 +76,14 @@ public sealed class SessionRetention(
             }
 
             next = page.ContinuationToken;
-            if (next is null || ++pages >= settings.SessionScanPages)
+            if (next is null || ++pages >= settings.ScanPages)
             {
                 break;
             }
         }
 
         // At the table's end the next run starts again from its beginning.
-        await SaveCursorAsync(table, settings.CursorPartition, next, cancellationToken).ConfigureAwait(false);
+        await cursors.SaveAsync(ScanCursors.Sessions, next, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RemoveIfFinishedAsync(string sessionId, DateTimeOffset cutoff, RetentionBudget budget, IDictionary<string, int> removed, CancellationToken cancellationToken)
@@ -103,6 +102,13 @@ public sealed class SessionRetention(
         }
 
         if ((await refunds.ListAsync(sessionId, cancellationToken).ConfigureAwait(false)).Any(r => r.Status == RefundStatus.Pending))
+        {
+            return;
+        }
+
+        // A whole refund is planned before the session moves to REFUND_PENDING: a plan on a session not yet
+        // REFUNDED is a refund starting now.
+        if (session.Status != SessionStatus.Refunded && (await refunds.GetPlanAsync(sessionId, cancellationToken).ConfigureAwait(false))?.WholeReason is not null)
         {
             return;
         }
@@ -137,8 +143,10 @@ public sealed class SessionRetention(
         // routes (not counted: the stores do not say whether they were there).
         await openSessions.RemoveAsync(session.UserId, sessionId, cancellationToken).ConfigureAwait(false);
         await userSessions.RemoveAsync(session, cancellationToken).ConfigureAwait(false);
+        // The session row only if nothing changed it since it was found finished (a refund or a late payment
+        // arriving meanwhile moves its version on): then it stays, and the next scan looks again.
         var sessionsTable = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
-        var gone = await TableSweep.DeleteAsync(sessionsTable, [(sessionId, SessionEntity.SessionRowKey)], cancellationToken).ConfigureAwait(false);
+        var gone = await DeleteUnchangedAsync(sessionsTable, session, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         budget.Return(1 - gone);
         Add(removed, RetentionKinds.Session, gone);
     }
@@ -175,23 +183,23 @@ public sealed class SessionRetention(
         return true;
     }
 
-    private static async Task SaveCursorAsync(TableClient table, string partition, string? token, CancellationToken cancellationToken)
+    private static async Task<bool> DeleteUnchangedAsync(TableClient table, PaymentSession session, CancellationToken cancellationToken)
     {
-        if (token is null)
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(session.SessionId, SessionEntity.SessionRowKey, select: ["Version"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue || row.Value!.GetInt32("Version") != session.Version)
         {
-            try
-            {
-                await table.DeleteEntityAsync(partition, CursorRow, ETag.All, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                // No cursor: the scan starts at the beginning.
-            }
-
-            return;
+            return false;
         }
 
-        await table.UpsertEntityAsync(new TableEntity(partition, CursorRow) { ["Token"] = token }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.DeleteEntityAsync(session.SessionId, SessionEntity.SessionRowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 
     internal static void Add(IDictionary<string, int> removed, string kind, int count)

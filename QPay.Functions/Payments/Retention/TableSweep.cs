@@ -24,6 +24,45 @@ internal static class TableSweep
         return deleted;
     }
 
+    /// <summary>
+    /// Deletes the rows <paramref name="filter"/> selects, within the budget and at most <paramref name="pages"/>
+    /// pages read, going on from where <paramref name="scan"/> stopped last time. A page cut short by the budget
+    /// is read again next time (its deleted rows are gone by then). How many were deleted.
+    /// </summary>
+    public static async Task<int> DeleteMatchingAsync(
+        TableClient table, string filter, RetentionBudget budget, ScanCursors cursors, string scan, int pages, CancellationToken cancellationToken)
+    {
+        if (budget.Spent)
+        {
+            return 0;
+        }
+
+        var token = await cursors.LoadAsync(scan, cancellationToken).ConfigureAwait(false);
+        var deleted = 0;
+        var read = 0;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(budget.Left, 1000), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .AsPages(token).ConfigureAwait(false))
+        {
+            var allowed = budget.Take(page.Values.Count);
+            var done = await DeleteAsync(table, page.Values.Take(allowed).Select(r => (r.PartitionKey, r.RowKey)), cancellationToken).ConfigureAwait(false);
+            budget.Return(allowed - done);
+            deleted += done;
+            if (allowed < page.Values.Count)
+            {
+                break; // this page again next time
+            }
+
+            token = page.ContinuationToken;
+            if (token is null || ++read >= pages || budget.Spent)
+            {
+                break;
+            }
+        }
+
+        await cursors.SaveAsync(scan, token, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
     /// <summary>Deletes every row of <paramref name="partition"/> within the budget; true when none is left.</summary>
     public static async Task<(int Deleted, bool Emptied)> DeletePartitionAsync(TableClient table, string partition, RetentionBudget budget, CancellationToken cancellationToken)
     {

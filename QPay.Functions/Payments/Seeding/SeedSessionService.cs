@@ -80,12 +80,12 @@ public sealed class SeedSessionService(
         };
 
         await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
-        await userSessions.TryAddAsync(session).ConfigureAwait(false); // the admin list; never fails the seed
-        // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know.
+        // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know; the admin
+        // list beside it (it never fails the seed), so that it adds no round trip of its own.
         var firstCheck = now + settings.ReconcileSchedule[0];
-        await pending.AddAsync(
-            new PendingSessionEntry(session.SessionId, now, firstCheck < session.ExpiresAt ? firstCheck : session.ExpiresAt),
-            cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            userSessions.TryAddAsync(session),
+            pending.AddAsync(new PendingSessionEntry(session.SessionId, now, firstCheck < session.ExpiresAt ? firstCheck : session.ExpiresAt), cancellationToken)).ConfigureAwait(false);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
 
         QPayInvoice invoice;
