@@ -196,6 +196,7 @@ var tableNames = [
   'IdempotencyKeys'
   'EbarimtReceipts'
   'PaymentEvents'
+  'LedgerRuns'
 ]
 var queueNames = [
   'qpay-order-creation'

@@ -135,6 +135,17 @@ public sealed class PaymentOptions
 
     /// <summary>How long one caller holds a payment's refund while it asks QPay (a crashed caller's hold runs out).</summary>
     public TimeSpan RefundLease { get; internal set; } = TimeSpan.FromMinutes(2);
+
+    // The daily ledger check (Payments/Ledger): test knobs only.
+
+    /// <summary>The prefix of each day's LedgerRuns partition (the date follows); tests isolate themselves with another.</summary>
+    public string LedgerRunsPartitionPrefix { get; internal set; } = string.Empty;
+
+    /// <summary>Rows asked per payment/list page (QPay documents 100 as its maximum).</summary>
+    public int LedgerPageLimit { get; internal set; } = 100;
+
+    /// <summary>Pages read per ledger run at most; a day with more is recorded as truncated.</summary>
+    public int LedgerMaxPages { get; internal set; } = 50;
 }
 
 /// <summary>The values of LATE_PAYMENT_POLICY.</summary>

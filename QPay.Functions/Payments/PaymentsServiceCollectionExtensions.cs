@@ -4,6 +4,7 @@ using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Cancellation;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Ledger;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
 using QPay.Functions.Payments.Pricing;
@@ -79,6 +80,10 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();
         services.AddSingleton<ReconcileDispatcher>();
+
+        services.AddSingleton<ILedgerRunStore, LedgerRunTable>();
+        services.AddSingleton<LedgerPaymentMatcher>();
+        services.AddSingleton<LedgerCheck>();
         return services;
     }
 }

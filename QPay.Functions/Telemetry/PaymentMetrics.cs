@@ -49,6 +49,9 @@ public sealed class PaymentMetrics
         _receipts = meter.CreateCounter<long>("qpay.ebarimt.receipts", "{receipt}", "E-receipt (ebarimt) operations by status reached (REGISTERED, CANCELLED, RETRYING, FAILED).");
         _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a per-user rate limit, by limit (status, seed).");
         _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
+        _ledgerPayments = meter.CreateCounter<long>("qpay.ledger.payments", "{payment}", "PAID payments the daily ledger check looked at, by result (matched, recovered, unresolved, unmatched).");
+        _ledgerUnmatched = meter.CreateCounter<long>("qpay.ledger.unmatched", "{payment}", "PAID payments the ledger check could match to no session (or that their claim and refunds do not cover).");
+        _ledgerRuns = meter.CreateCounter<long>("qpay.ledger.runs", "{run}", "Ledger check runs by status (completed, failed).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -102,4 +105,17 @@ public sealed class PaymentMetrics
 
     /// <param name="reason">full or failed.</param>
     public void AuditDropped(int count, string reason) => _auditDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    // The daily ledger check.
+    private readonly Counter<long> _ledgerPayments;
+    private readonly Counter<long> _ledgerUnmatched;
+    private readonly Counter<long> _ledgerRuns;
+
+    /// <summary>A PAID payment the ledger check looked at, by <paramref name="result"/> (matched, recovered, unresolved, unmatched).</summary>
+    public void LedgerPayment(string result) => _ledgerPayments.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void LedgerUnmatched() => _ledgerUnmatched.Add(1);
+
+    /// <summary>A ledger run that ended with <paramref name="status"/> (completed, failed).</summary>
+    public void LedgerRun(string status) => _ledgerRuns.Add(1, new KeyValuePair<string, object?>("status", status));
 }
