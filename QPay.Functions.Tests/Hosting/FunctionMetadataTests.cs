@@ -38,6 +38,9 @@ public sealed class FunctionMetadataTests
         { "ProcessRefund", "queueTrigger", null, null, "qpay-refunds" },
         { "ReconcileSession", "queueTrigger", null, null, "qpay-reconcile" },
         { "ReconcilePayments", "timerTrigger", null, null, "*/15 * * * * *" },
+        { "GetLedgerRun", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/ledger/{date}" },
+        { "RunLedgerCheck", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ledger/{date}" },
+        { "DailyLedgerCheck", "timerTrigger", null, null, "0 30 0 * * *" },
     };
 
     [Theory]

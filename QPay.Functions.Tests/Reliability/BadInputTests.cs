@@ -179,6 +179,17 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["refunds: pageSize 0"] = (w => Refunds(w, "status=pending&pageSize=0"), 400, "VALIDATION_FAILED", "pageSize"),
         ["refunds: no internal header"] = (w => Refunds(w, "status=pending", internalHeader: false), 403, "FORBIDDEN", null),
         ["refunds: garbage continuationToken"] = (w => Refunds(w, "status=pending&continuationToken=not-a-token-this-list-gave"), 400, "VALIDATION_FAILED", "continuationToken"),
+
+        // GET and POST /order/api/internal/payments/qpay/ledger/{date}: nothing is run
+        ["ledger: month 13"] = (w => Ledger(w, "2026-13-01"), 400, "INVALID_DATE", "date"),
+        ["ledger: not a date"] = (w => Ledger(w, "yesterday"), 400, "INVALID_DATE", "date"),
+        ["ledger: date with a time"] = (w => Ledger(w, "2026-01-14T00:00:00Z"), 400, "INVALID_DATE", "date"),
+        ["ledger: tomorrow"] = (w => Ledger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
+        ["ledger: a day never checked"] = (w => Ledger(w, "2001-01-01"), 404, "NOT_FOUND", "date"),
+        ["ledger: no internal header"] = (w => Ledger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
+        ["ledger run: February 30"] = (w => RunLedger(w, "2026-02-30"), 400, "INVALID_DATE", "date"),
+        ["ledger run: tomorrow"] = (w => RunLedger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
+        ["ledger run: no internal header"] = (w => RunLedger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -187,7 +198,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:", "ledger:", "ledger run:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
@@ -307,6 +318,20 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> Refunds(World world, string query, bool internalHeader = true) =>
         Invoke(world, f => f.Function<RefundFunctions>().ListRefunds, HttpRequests.Get(query, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> Ledger(World world, string date, bool internalHeader = true) =>
+        Invoke(
+            world,
+            f => (request, token) => f.Function<LedgerFunctions>().GetLedgerRun(request, date, token),
+            HttpRequests.Get(string.Empty, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> RunLedger(World world, string date, bool internalHeader = true) =>
+        Invoke(
+            world,
+            f => (request, token) => f.Function<LedgerFunctions>().RunLedgerCheck(request, date, token),
+            HttpRequests.Raw("POST", null, headers: internalHeader ? Internal : null));
+
+    private static string Tomorrow() => DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private static HttpRequest FormPost(string body, string jwt)
     {
