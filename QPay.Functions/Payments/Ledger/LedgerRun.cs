@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace QPay.Functions.Payments.Ledger;
 
 /// <summary>
@@ -33,6 +35,7 @@ public sealed record LedgerRun(
 {
     public const int MaxListedIds = 100;
 
+    [JsonIgnore]
     public bool IsFailed => Status == LedgerRunStatus.Failed;
 }
 
