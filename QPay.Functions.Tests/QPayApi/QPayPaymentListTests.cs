@@ -64,6 +64,17 @@ public sealed class QPayPaymentListTests
     }
 
     [Fact]
+    public async Task A_list_without_count_answers_no_count_rather_than_the_page_size()
+    {
+        var client = StubQPayClient.Answering("""{"rows":[{"payment_id":"1","payment_status":"PAID"}]}""");
+
+        var page = await client.ListPaymentsAsync(new PaymentListRequest("MERCHANT", "TEST_INVOICE", From, From.AddDays(1), 1, 1), CancellationToken.None);
+
+        Assert.Null(page.Count);
+        Assert.Single(page.Rows);
+    }
+
+    [Fact]
     public async Task Invoice_get_reads_sender_invoice_no_and_status()
     {
         var handler = new StubHttpHandler(_ => StubHttpHandler.Json(

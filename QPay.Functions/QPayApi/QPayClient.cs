@@ -138,7 +138,7 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
                 QPayJsonContext.Default.PaymentListRequestWire);
         var result = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.PaymentCheckWire, logger, cancellationToken).ConfigureAwait(false);
         var rows = (result.Rows ?? []).Select(ToRow).ToList();
-        return new PaymentListPage((int)(result.Count ?? rows.Count), rows);
+        return new PaymentListPage(result.Count is { } count ? (int)count : null, rows);
     }
 
     public async Task<QPayInvoiceInfo> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken)

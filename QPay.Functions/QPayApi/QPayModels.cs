@@ -103,8 +103,8 @@ public sealed record EbarimtReceipt(
 /// <param name="PageLimit">At least 1; QPay documents 100 as the maximum.</param>
 public sealed record PaymentListRequest(string ObjectType, string ObjectId, DateTimeOffset From, DateTimeOffset To, int PageNumber, int PageLimit);
 
-/// <summary>A page of <c>payment/list</c>: QPay's total <paramref name="Count"/> over every page, and this page's rows.</summary>
-public sealed record PaymentListPage(int Count, IReadOnlyList<PaymentRow> Rows);
+/// <summary>A page of <c>payment/list</c>: QPay's total <paramref name="Count"/> over every page (null when it sent none), and this page's rows.</summary>
+public sealed record PaymentListPage(int? Count, IReadOnlyList<PaymentRow> Rows);
 
 /// <summary>The fields of <c>GET /v2/invoice/{id}</c> that are used: whose invoice it is (<c>sender_invoice_no</c>) and its status.</summary>
 public sealed record QPayInvoiceInfo(string InvoiceId, string? Status, string? SenderInvoiceNo);

@@ -96,6 +96,7 @@ public sealed class LedgerCheck(
                     }
                 }
 
+                // A short page is the last; so is the page that reaches QPay's count (when it sends one).
                 complete = listed.Rows.Count < settings.LedgerPageLimit || (long)page * settings.LedgerPageLimit >= listed.Count;
             }
         }
