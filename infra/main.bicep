@@ -206,6 +206,7 @@ var tableNames = [
   'IdempotencyKeys'
   'EbarimtReceipts'
   'PaymentEvents'
+  'LedgerRuns'
 ]
 var queueNames = [
   'qpay-order-creation'

@@ -12,7 +12,7 @@ public sealed partial class LayeringTests
     /// <summary>The Payments sub-folders, lowest first: each may use only the folders before it.</summary>
     private static readonly string[] PaymentsOrder =
     [
-        "Audit", "Sessions", "Catalog", "Claims", "Refunds", "Receipts", "RateLimiting", "Pricing", "Seeding", "Orders", "Verification", "Refunding", "Webhooks", "Reconciliation", "Cancellation", "Status", "Operations", "Retention",
+        "Audit", "Sessions", "Catalog", "Claims", "Refunds", "Receipts", "RateLimiting", "Pricing", "Seeding", "Orders", "Verification", "Refunding", "Webhooks", "Reconciliation", "Cancellation", "Status", "Ledger", "Operations", "Retention",
     ];
 
     private static readonly string AppRoot = TestPaths.InRepository("QPay.Functions");

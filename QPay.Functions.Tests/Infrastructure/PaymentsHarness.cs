@@ -93,6 +93,7 @@ internal sealed class PaymentsHarness : IAsyncDisposable
                 o.ReconcileQueue = "test-reconcile-" + orderQueue["test-orders-".Length..];
                 o.OpenSessionsPartitionPrefix = "test-open-" + orderQueue + "~";
                 o.UserSessionsPartitionPrefix = "test-user-" + orderQueue + "~";
+                o.LedgerRunsPartitionPrefix = "test-ledger-" + orderQueue + "~";
             });
             s.PostConfigure<EbarimtOptions>(o => o.Queue = "test-ebarimt-" + orderQueue["test-orders-".Length..]);
             services?.Invoke(s);

@@ -207,6 +207,17 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["poison replay: max 0"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":0}""", headers: Internal)), 400, "VALIDATION_FAILED", "max"),
         ["poison replay: max 33"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":33}""", headers: Internal)), 400, "VALIDATION_FAILED", "max"),
         ["poison replay: max is a fraction"] = (w => Invoke(w, f => f.Function<PoisonFunctions>().ReplayPoisonMessages, HttpRequests.Raw("POST", """{"queue":"orders","max":2.5}""", headers: Internal)), 400, "MALFORMED_JSON", "max"),
+
+        // GET and POST /order/api/internal/payments/qpay/ledger/{date}: nothing is run
+        ["ledger: month 13"] = (w => Ledger(w, "2026-13-01"), 400, "INVALID_DATE", "date"),
+        ["ledger: not a date"] = (w => Ledger(w, "yesterday"), 400, "INVALID_DATE", "date"),
+        ["ledger: date with a time"] = (w => Ledger(w, "2026-01-14T00:00:00Z"), 400, "INVALID_DATE", "date"),
+        ["ledger: tomorrow"] = (w => Ledger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
+        ["ledger: a day never checked"] = (w => Ledger(w, "2001-01-01"), 404, "NOT_FOUND", "date"),
+        ["ledger: no internal header"] = (w => Ledger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
+        ["ledger run: February 30"] = (w => RunLedger(w, "2026-02-30"), 400, "INVALID_DATE", "date"),
+        ["ledger run: tomorrow"] = (w => RunLedger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
+        ["ledger run: no internal header"] = (w => RunLedger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
@@ -215,7 +226,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public void The_suite_has_at_least_forty_requests_over_every_endpoint()
     {
         Assert.True(Cases.Count >= 40, $"{Cases.Count} cases");
-        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:", "admin session:", "admin sessions:", "admin check:", "poison:", "poison replay:" })
+        foreach (var endpoint in new[] { "seed:", "internal seed:", "webhook:", "internal webhook:", "status:", "internal status:", "cancel:", "internal cancel:", "refund:", "settle:", "refunds:", "ebarimt:", "internal ebarimt:", "ebarimt retry:", "admin session:", "admin sessions:", "admin check:", "poison:", "poison replay:", "ledger:", "ledger run:" })
         {
             Assert.Contains(Cases.Keys, name => name.StartsWith(endpoint, StringComparison.Ordinal));
         }
@@ -344,6 +355,19 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> AdminCheck(World world, string sessionId, bool internalHeader = true) =>
         Invoke(world, f => (request, token) => f.Function<AdminFunctions>().CheckPaymentSession(request, sessionId, token), HttpRequests.Raw("POST", null, headers: internalHeader ? Internal : null));
+    private static Task<Answer> Ledger(World world, string date, bool internalHeader = true) =>
+        Invoke(
+            world,
+            f => (request, token) => f.Function<LedgerFunctions>().GetLedgerRun(request, date, token),
+            HttpRequests.Get(string.Empty, headers: internalHeader ? Internal : null));
+
+    private static Task<Answer> RunLedger(World world, string date, bool internalHeader = true) =>
+        Invoke(
+            world,
+            f => (request, token) => f.Function<LedgerFunctions>().RunLedgerCheck(request, date, token),
+            HttpRequests.Raw("POST", null, headers: internalHeader ? Internal : null));
+
+    private static string Tomorrow() => DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private static HttpRequest FormPost(string body, string jwt)
     {

@@ -143,6 +143,17 @@ public sealed class PaymentOptions
 
     /// <summary>"Check now" asks QPay at most once per session per this window, across instances (so nobody can use it to poll QPay).</summary>
     public TimeSpan CheckNowWindow { get; internal set; } = TimeSpan.FromSeconds(30);
+
+    // The daily ledger check (Payments/Ledger): test knobs only.
+
+    /// <summary>The prefix of each day's LedgerRuns partition (the date follows); tests isolate themselves with another.</summary>
+    public string LedgerRunsPartitionPrefix { get; internal set; } = string.Empty;
+
+    /// <summary>Rows asked per payment/list page (QPay documents 100 as its maximum).</summary>
+    public int LedgerPageLimit { get; internal set; } = 100;
+
+    /// <summary>Pages read per ledger run at most; a day with more is recorded as truncated.</summary>
+    public int LedgerMaxPages { get; internal set; } = 50;
 }
 
 /// <summary>The values of LATE_PAYMENT_POLICY.</summary>

@@ -4,6 +4,7 @@ using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Cancellation;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Claims;
+using QPay.Functions.Payments.Ledger;
 using QPay.Functions.Payments.Operations;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.RateLimiting;
@@ -98,6 +99,9 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<SessionRetention>();
         services.AddSingleton<AuditEventRetention>();
         services.AddSingleton<RetentionService>();
+        services.AddSingleton<ILedgerRunStore, LedgerRunTable>();
+        services.AddSingleton<LedgerPaymentMatcher>();
+        services.AddSingleton<LedgerCheck>();
         return services;
     }
 }

@@ -34,4 +34,13 @@ public interface IQPayClient
 
     /// <summary>Every payment of an invoice (all pages of <c>/v2/payment/check</c>).</summary>
     Task<PaymentCheckResult> CheckInvoicePaymentsAsync(string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of the merchant's payments in a time window (<c>POST /v2/payment/list</c>). It only
+    /// reads, so it is retried on transient failures like payment/check.
+    /// </summary>
+    Task<PaymentListPage> ListPaymentsAsync(PaymentListRequest request, CancellationToken cancellationToken);
+
+    /// <summary>An invoice as QPay holds it (<c>GET /v2/invoice/{id}</c>); an unknown one is 422 <c>INVOICE_NOTFOUND</c>.</summary>
+    Task<QPayInvoiceInfo> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
 }

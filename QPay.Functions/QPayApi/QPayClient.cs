@@ -122,6 +122,36 @@ internal sealed class QPayClient(HttpClient http, IOptions<QPayOptions> options,
         return new PaymentCheckResult(Math.Max(count, rows.Count), paidAmount, rows);
     }
 
+    public async Task<PaymentListPage> ListPaymentsAsync(PaymentListRequest request, CancellationToken cancellationToken)
+    {
+        // payment/list reads only: a POST that is safe to retry, as payment/check is.
+        using var message = QPayRequests.Create(HttpMethod.Post, "payment/list", "payment.list", retryable: true)
+            .WithJson(
+                new PaymentListRequestWire
+                {
+                    ObjectType = request.ObjectType,
+                    ObjectId = request.ObjectId,
+                    StartDate = ListDate(request.From),
+                    EndDate = ListDate(request.To),
+                    Offset = new PageOffsetWire { PageNumber = request.PageNumber, PageLimit = request.PageLimit },
+                },
+                QPayJsonContext.Default.PaymentListRequestWire);
+        var result = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.PaymentCheckWire, logger, cancellationToken).ConfigureAwait(false);
+        var rows = (result.Rows ?? []).Select(ToRow).ToList();
+        return new PaymentListPage(result.Count is { } count ? (int)count : null, rows);
+    }
+
+    public async Task<QPayInvoiceInfo> GetInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        using var message = QPayRequests.Create(HttpMethod.Get, $"invoice/{Uri.EscapeDataString(invoiceId)}", "invoice.get", retryable: true);
+        var invoice = await QPayRequests.SendAsync(http, message, QPayJsonContext.Default.InvoiceWire, logger, cancellationToken).ConfigureAwait(false);
+        return new QPayInvoiceInfo(invoice.InvoiceId ?? invoiceId, invoice.InvoiceStatus, invoice.SenderInvoiceNo);
+    }
+
+    /// <summary>QPay's list filter format; the time is sent in UTC (QPay documents no zone).</summary>
+    internal static string ListDate(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
     private static PaymentRow ToRow(PaymentWire row) =>
         new(
             row.PaymentId ?? string.Empty, row.PaymentStatus, row.PaymentAmount, row.Fee, row.PaymentCurrency, row.Type,

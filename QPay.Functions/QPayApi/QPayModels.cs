@@ -94,3 +94,17 @@ public sealed record CreateEbarimtRequest(string PaymentId, string ReceiverType,
 /// <param name="Status">QPay's <c>barimt_status</c>, e.g. REGISTERED.</param>
 public sealed record EbarimtReceipt(
     string Id, string? ReceiptId, string? Status, string? QrData, string? Lottery, decimal? Amount, decimal? VatAmount, decimal? CityTaxAmount);
+
+/// <summary>
+/// A page of <c>payment/list</c>: payments of <paramref name="ObjectType"/> <paramref name="ObjectId"/>
+/// dated from <paramref name="From"/> to <paramref name="To"/> (sent as UTC <c>yyyy-MM-dd HH:mm:ss</c>).
+/// </summary>
+/// <param name="PageNumber">From 1.</param>
+/// <param name="PageLimit">At least 1; QPay documents 100 as the maximum.</param>
+public sealed record PaymentListRequest(string ObjectType, string ObjectId, DateTimeOffset From, DateTimeOffset To, int PageNumber, int PageLimit);
+
+/// <summary>A page of <c>payment/list</c>: QPay's total <paramref name="Count"/> over every page (null when it sent none), and this page's rows.</summary>
+public sealed record PaymentListPage(int? Count, IReadOnlyList<PaymentRow> Rows);
+
+/// <summary>The fields of <c>GET /v2/invoice/{id}</c> that are used: whose invoice it is (<c>sender_invoice_no</c>) and its status.</summary>
+public sealed record QPayInvoiceInfo(string InvoiceId, string? Status, string? SenderInvoiceNo);

@@ -95,12 +95,31 @@ internal sealed class EbarimtWire
     [JsonPropertyName("city_tax_amount"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? CityTaxAmount { get; set; }
 }
 
+/// <summary>The payment/list request; the dates are QPay's <c>"yyyy-MM-dd HH:mm:ss"</c> (qpaygo, Amraa1).</summary>
+internal sealed class PaymentListRequestWire
+{
+    [JsonPropertyName("object_type")] public required string ObjectType { get; set; }
+    [JsonPropertyName("object_id")] public required string ObjectId { get; set; }
+    [JsonPropertyName("start_date")] public required string StartDate { get; set; }
+    [JsonPropertyName("end_date")] public required string EndDate { get; set; }
+    [JsonPropertyName("offset")] public required PageOffsetWire Offset { get; set; }
+}
+
+/// <summary>The fields of an invoice GET that are kept.</summary>
+internal sealed class InvoiceWire
+{
+    [JsonPropertyName("invoice_id"), JsonConverter(typeof(QPayLooseStringConverter))] public string? InvoiceId { get; set; }
+    [JsonPropertyName("invoice_status")] public string? InvoiceStatus { get; set; }
+    [JsonPropertyName("sender_invoice_no"), JsonConverter(typeof(QPayLooseStringConverter))] public string? SenderInvoiceNo { get; set; }
+}
+
 internal sealed class PageOffsetWire
 {
     [JsonPropertyName("page_number")] public int PageNumber { get; set; }
     [JsonPropertyName("page_limit")] public int PageLimit { get; set; }
 }
 
+/// <summary>The envelope of payment/check and of payment/list (whose <c>paid_amount</c> only some sources show).</summary>
 internal sealed class PaymentCheckWire
 {
     [JsonPropertyName("count"), JsonConverter(typeof(QPayMoneyConverter))] public decimal? Count { get; set; }
@@ -144,4 +163,6 @@ internal sealed class PaymentWire
 [JsonSerializable(typeof(EbarimtWire))]
 [JsonSerializable(typeof(PaymentCheckWire))]
 [JsonSerializable(typeof(PaymentWire))]
+[JsonSerializable(typeof(PaymentListRequestWire))]
+[JsonSerializable(typeof(InvoiceWire))]
 internal sealed partial class QPayJsonContext : JsonSerializerContext;

@@ -12,6 +12,7 @@ public static class StorageNames
     public const string IdempotencyKeysTable = "IdempotencyKeys";
     public const string EbarimtReceiptsTable = "EbarimtReceipts";
     public const string PaymentEventsTable = "PaymentEvents";
+    public const string LedgerRunsTable = "LedgerRuns";
     public const string OrderCreationQueue = "qpay-order-creation";
     public const string OrderCreationPoisonQueue = OrderCreationQueue + "-poison";
     public const string RefundQueue = "qpay-refunds";

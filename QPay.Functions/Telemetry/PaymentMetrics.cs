@@ -29,6 +29,9 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _auditDropped;
+    private readonly Counter<long> _ledgerPayments;
+    private readonly Counter<long> _ledgerUnmatched;
+    private readonly Counter<long> _ledgerRuns;
     private readonly Counter<long> _retentionRemoved;
 
     public PaymentMetrics(IMeterFactory meterFactory)
@@ -51,6 +54,9 @@ public sealed class PaymentMetrics
         _rateLimited = meter.CreateCounter<long>("qpay.rate_limited", "{request}", "Requests refused by a rate limit (per user; check-now per session), by limit (status, seed, check-now).");
         _auditDropped = meter.CreateCounter<long>("qpay.audit.dropped", "{event}", "Audit trail events not written, by reason (full: the in-memory queue was full; failed: storage refused them).");
         _retentionRemoved = meter.CreateCounter<long>("qpay.retention.removed", "{row}", "Rows the retention timer removed, by kind (audit-event, pending-index, idempotency-key, session, claim, order, refund, receipt, session-event).");
+        _ledgerPayments = meter.CreateCounter<long>("qpay.ledger.payments", "{payment}", "PAID payments the daily ledger check looked at, by result (matched, recovered, unresolved, unmatched).");
+        _ledgerUnmatched = meter.CreateCounter<long>("qpay.ledger.unmatched", "{payment}", "PAID payments the ledger check could match to no session (or that their claim and refunds do not cover).");
+        _ledgerRuns = meter.CreateCounter<long>("qpay.ledger.runs", "{run}", "Ledger check runs by status (completed, failed).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -114,4 +120,12 @@ public sealed class PaymentMetrics
 
     /// <param name="kind">One of the retention kinds (audit-event, pending-index, idempotency-key, session…).</param>
     public void RetentionRemoved(string kind, int count) => _retentionRemoved.Add(count, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>A PAID payment the ledger check looked at, by <paramref name="result"/> (matched, recovered, unresolved, unmatched).</summary>
+    public void LedgerPayment(string result) => _ledgerPayments.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void LedgerUnmatched() => _ledgerUnmatched.Add(1);
+
+    /// <summary>A ledger run that ended with <paramref name="status"/> (completed, failed).</summary>
+    public void LedgerRun(string status) => _ledgerRuns.Add(1, new KeyValuePair<string, object?>("status", status));
 }
