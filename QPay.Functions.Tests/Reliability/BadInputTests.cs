@@ -213,11 +213,13 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["ledger: not a date"] = (w => Ledger(w, "yesterday"), 400, "INVALID_DATE", "date"),
         ["ledger: date with a time"] = (w => Ledger(w, "2026-01-14T00:00:00Z"), 400, "INVALID_DATE", "date"),
         ["ledger: tomorrow"] = (w => Ledger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
-        ["ledger: a day never checked"] = (w => Ledger(w, "2001-01-01"), 404, "NOT_FOUND", "date"),
-        ["ledger: no internal header"] = (w => Ledger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
+        ["ledger: more than ten years ago"] = (w => Ledger(w, "0001-01-01"), 400, "INVALID_DATE", "date"),
+        ["ledger: a day never checked"] = (w => Ledger(w, "2020-01-01"), 404, "NOT_FOUND", "date"),
+        ["ledger: no internal header"] = (w => Ledger(w, "2020-01-01", internalHeader: false), 403, "FORBIDDEN", null),
         ["ledger run: February 30"] = (w => RunLedger(w, "2026-02-30"), 400, "INVALID_DATE", "date"),
         ["ledger run: tomorrow"] = (w => RunLedger(w, Tomorrow()), 400, "INVALID_DATE", "date"),
-        ["ledger run: no internal header"] = (w => RunLedger(w, "2001-01-01", internalHeader: false), 403, "FORBIDDEN", null),
+        ["ledger run: the first day of year 1"] = (w => RunLedger(w, "0001-01-01"), 400, "INVALID_DATE", "date"),
+        ["ledger run: no internal header"] = (w => RunLedger(w, "2020-01-01", internalHeader: false), 403, "FORBIDDEN", null),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);

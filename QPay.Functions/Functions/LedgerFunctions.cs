@@ -68,7 +68,7 @@ public sealed class LedgerFunctions(LedgerCheck ledger, TimeProvider clock)
 
         if (LedgerDates.ParsePast(date, clock) is not { } parsed)
         {
-            return ApiError.Result(StatusCodes.Status400BadRequest, "INVALID_DATE", $"date must be a UTC day written {LedgerDates.Pattern}, not after today.", "date");
+            return ApiError.Result(StatusCodes.Status400BadRequest, "INVALID_DATE", $"date must be a UTC day written {LedgerDates.Pattern}, not after today nor more than {LedgerDates.MaxYearsBack} years before it.", "date");
         }
 
         day = parsed;

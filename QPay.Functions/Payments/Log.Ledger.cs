@@ -32,4 +32,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5146, EventName = "LedgerRunTruncated", Level = LogLevel.Warning,
         Message = "Ledger {Date}: stopped at the page limit after {Pages} page(s) ({Listed} payment(s)); later payments of the day were not looked at")]
     public static partial void LedgerRunTruncated(ILogger logger, string date, int pages, int listed);
+
+    [LoggerMessage(EventId = 5147, EventName = "LedgerDayFailed", Level = LogLevel.Error,
+        Message = "Ledger check of {Date} stopped: the next daily run tries the day again")]
+    public static partial void LedgerDayFailed(ILogger logger, Exception exception, string date);
 }

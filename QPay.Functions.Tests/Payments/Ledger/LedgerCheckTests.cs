@@ -176,10 +176,16 @@ public sealed class LedgerCheckTests
         Assert.Equal(1, retried.Body.GetProperty("recovered").GetInt32());
         Assert.Equal("completed", (await GetAsync(harness, day)).Body.GetProperty("status").GetString());
         Assert.Equal(SessionStatus.Paid, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+
+        // QPay failing again later does not wipe the day's completed findings.
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.PaymentList, Status = 500, Error = "SYSTEM_BUSY", Count = 1_000 });
+        Assert.Equal(502, (await RunAsync(harness, day)).Status);
+        var kept = await GetAsync(harness, day);
+        Assert.Equal(("completed", 1), (kept.Body.GetProperty("status").GetString(), kept.Body.GetProperty("recovered").GetInt32()));
     }
 
     [Fact]
-    public async Task The_daily_timer_checks_yesterday_and_runs_a_failed_earlier_day_again()
+    public async Task The_daily_timer_checks_yesterday_and_runs_a_failed_or_missed_earlier_day_again()
     {
         var (harness, clock) = await PaymentsHarness.StartWithFakeClockAsync();
         await using var _ = harness;
@@ -187,6 +193,7 @@ public sealed class LedgerCheckTests
         var today = LedgerDates.Today(clock);
         var failedDay = today.AddDays(-3);
         var completedDay = today.AddDays(-2);
+        var missedDay = today.AddDays(-4); // the timer did not run that day: no row at all
         // Stored as QPay failing leaves it (With_qpay_failing_... makes a real one; on this fake clock the retry waits would never end).
         await harness.Get<ILedgerRunStore>().SaveAsync(
             new LedgerRun(LedgerDates.Format(failedDay), clock.GetUtcNow(), LedgerRunStatus.Failed, 0, 0, 0, 0, 0, 0, 0, false, [], [], "SYSTEM_BUSY"), default);
@@ -198,6 +205,8 @@ public sealed class LedgerCheckTests
 
         Assert.Equal(LedgerRunStatus.Completed, (await ledger.GetAsync(today.AddDays(-1), default))?.Status);
         Assert.Equal(LedgerRunStatus.Completed, (await ledger.GetAsync(failedDay, default))?.Status);
+        Assert.Equal(LedgerRunStatus.Completed, (await ledger.GetAsync(missedDay, default))?.Status);
+        Assert.Null(await ledger.GetAsync(today.AddDays(-5), default)); // beyond the days it looks back
         Assert.Equal(completedAt, (await ledger.GetAsync(completedDay, default))!.RanAt); // a completed day is left alone
         Assert.Null(await ledger.GetAsync(today, default));
     }
@@ -219,43 +228,4 @@ public sealed class LedgerCheckTests
         PaymentsHarness.InvokeAsync(
             (request, token) => harness.Function<LedgerFunctions>().GetLedgerRun(request, date, token),
             HttpRequests.Get(string.Empty, headers: Internal));
-
-    private sealed record Measurement(string Instrument, double Value, string Tags);
-
-    /// <summary>Measurements of this harness's own meter (bound to its meter factory, so parallel tests do not mix).</summary>
-    private sealed class RecordedMetrics : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<Measurement> _measurements = new();
-
-        public RecordedMetrics(PaymentsHarness harness)
-        {
-            var factory = harness.Get<IMeterFactory>();
-            _ = harness.Get<PaymentMetrics>();
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == PaymentMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((i, value, tags, _) =>
-            {
-                var pairs = new List<string>();
-                foreach (var tag in tags)
-                {
-                    pairs.Add($"{tag.Key}={tag.Value}");
-                }
-
-                _measurements.Enqueue(new Measurement(i.Name, value, string.Join(',', pairs.Order(StringComparer.Ordinal))));
-            });
-            _listener.Start();
-        }
-
-        public List<Measurement> Of(string instrument) => [.. _measurements.Where(m => m.Instrument == instrument)];
-
-        public double Sum(string instrument) => Of(instrument).Sum(m => m.Value);
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -220,7 +220,7 @@ public sealed class AdminRoutesTests
     public async Task Check_now_recovers_a_paid_session_whose_callback_was_lost_and_limits_the_next_call()
     {
         await using var harness = await PaymentsHarness.StartAsync();
-        using var outcomes = new AdminOutcomes(harness);
+        using var metrics = new RecordedMetrics(harness);
         var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync(NewUser());
         await harness.PayAsync(invoiceId); // no callback: it was lost
         var checks = harness.QPayCalls(EndpointKeys.PaymentCheck);
@@ -245,7 +245,7 @@ public sealed class AdminRoutesTests
         var trail = await harness.EventsAsync(sessionId);
         var recorded = Assert.Single(trail, e => e.Event.Type == PaymentEventTypes.CheckNow);
         Assert.Equal(("admin", "PROCESSED", invoiceId, "PAID"), (recorded.Event.Source, recorded.Event.Reason, recorded.Event.InvoiceId, recorded.Event.Detail));
-        Assert.Equal(["source=admin,reason=PROCESSED"], outcomes.Tags);
+        Assert.Equal(["reason=PROCESSED,source=admin"], metrics.Of("qpay.webhook.outcomes").Where(m => m.Tags.Contains("source=admin")).Select(m => m.Tags));
     }
 
     [Fact]
@@ -338,43 +338,5 @@ public sealed class AdminRoutesTests
         var json = JsonSerializer.SerializeToNode(cart, JsonSerializerOptions.Web)!.AsObject();
         json["ebarimt"] = new System.Text.Json.Nodes.JsonObject { ["receiverType"] = "CITIZEN", ["receiver"] = receiver };
         return json.ToJsonString();
-    }
-
-    /// <summary>The <c>qpay.webhook.outcomes</c> of source admin this harness records, as <c>source=…,reason=…</c>.</summary>
-    private sealed class AdminOutcomes : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<string> _tags = new();
-
-        public AdminOutcomes(PaymentsHarness harness)
-        {
-            var factory = harness.Get<IMeterFactory>();
-            _ = harness.Get<PaymentMetrics>();
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "qpay.webhook.outcomes" && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                var pairs = new Dictionary<string, string?>();
-                foreach (var tag in tags)
-                {
-                    pairs[tag.Key] = tag.Value?.ToString();
-                }
-
-                if (pairs.GetValueOrDefault("source") == PaymentMetrics.Sources.Admin)
-                {
-                    _tags.Enqueue($"source={pairs["source"]},reason={pairs["reason"]}");
-                }
-            });
-            _listener.Start();
-        }
-
-        public IReadOnlyList<string> Tags => [.. _tags];
-
-        public void Dispose() => _listener.Dispose();
     }
 }

@@ -165,7 +165,7 @@ public sealed class RetentionTests
         var user = NewUser();
         var (harness, clock) = await StartAsync(user: user, settings: new Dictionary<string, string?> { ["SESSION_RETENTION_DAYS"] = "400" });
         await using var _ = harness;
-        using var metrics = new RetentionMetrics(harness);
+        using var metrics = new RecordedMetrics(harness);
         var store = harness.Get<ISessionStore>();
         var (old, oldInvoice) = await ProcessedSessionAsync(harness, user);
         harness.Get<IPaymentAudit>().Record(old, new PaymentEvent(PaymentEventTypes.OrdersCreated));
@@ -205,9 +205,9 @@ public sealed class RetentionTests
         // One summary line with the counts, and the counter by kind.
         var line = Assert.Single(harness.Logs.GetSnapshot(), r => r.Id.Id == 5150);
         Assert.Contains(" 1 session(s) with ", line.Message);
-        Assert.Equal(1, metrics.Sum("kind=session"));
-        Assert.Equal(2, metrics.Sum("kind=order"));
-        Assert.Equal(1, metrics.Sum("kind=claim"));
+        Assert.Equal(1, metrics.Sum("qpay.retention.removed", "kind=session"));
+        Assert.Equal(2, metrics.Sum("qpay.retention.removed", "kind=order"));
+        Assert.Equal(1, metrics.Sum("qpay.retention.removed", "kind=claim"));
     }
 
     [Fact]
@@ -330,39 +330,4 @@ public sealed class RetentionTests
     private static string NewId() => Guid.NewGuid().ToString("N");
 
     private static string NewUser() => "user-retention-" + Guid.NewGuid().ToString("N")[..8];
-
-    /// <summary>qpay.retention.removed as the harness's own meter records it, by its tags.</summary>
-    private sealed class RetentionMetrics : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<(string Tags, long Value)> _measurements = new();
-
-        public RetentionMetrics(PaymentsHarness harness)
-        {
-            var factory = harness.Get<IMeterFactory>();
-            _ = harness.Get<PaymentMetrics>();
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "qpay.retention.removed" && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                var pairs = new List<string>();
-                foreach (var tag in tags)
-                {
-                    pairs.Add($"{tag.Key}={tag.Value}");
-                }
-
-                _measurements.Enqueue((string.Join(',', pairs), value));
-            });
-            _listener.Start();
-        }
-
-        public long Sum(string tags) => _measurements.Where(m => m.Tags == tags).Sum(m => m.Value);
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -22,11 +22,11 @@ public sealed class LedgerCheck(
     ILogger<LedgerCheck> logger)
 {
     /// <summary>
-    /// All of the merchant's payments. The object id is our invoice code: our settings name no
-    /// merchant id (QPay puts it only inside the access token), and the invoice code is the one
-    /// merchant-wide id we hold; QPay's own list example queries by it (qpay-v2-api.md §6.3).
+    /// Every payment of the invoices made under our invoice code: QPay's own list example queries
+    /// <c>INVOICE</c> with the invoice code (qpay-v2-api.md §6.3), and our settings name no merchant id for
+    /// a <c>MERCHANT</c> query (QPay puts it only inside the access token).
     /// </summary>
-    public const string ObjectType = "MERCHANT";
+    public const string ObjectType = "INVOICE";
 
     /// <summary>
     /// QPay documents no time zone for start_date/end_date; the window asked is widened by the
@@ -34,22 +34,32 @@ public sealed class LedgerCheck(
     /// </summary>
     public static readonly TimeSpan QueryMargin = TimeSpan.FromHours(14);
 
-    /// <summary>Failed runs of this many days before yesterday are run again by the daily timer.</summary>
+    /// <summary>Days before yesterday without a completed run, this many back, are run again by the daily timer.</summary>
     public const int RetryFailedDays = 3;
 
     public Task<LedgerRun?> GetAsync(DateOnly date, CancellationToken cancellationToken) => runs.GetAsync(date, cancellationToken);
 
-    /// <summary>The timer's work: yesterday (UTC), then each of the days before it whose last run failed.</summary>
+    /// <summary>
+    /// The timer's work: yesterday (UTC), then each of the days before it that has no completed run (it failed,
+    /// or the timer did not run that day). A day that throws is logged and the others still run.
+    /// </summary>
     public async Task<IReadOnlyList<LedgerRun>> RunDailyAsync(CancellationToken cancellationToken)
     {
         var yesterday = LedgerDates.Today(clock).AddDays(-1);
-        var done = new List<LedgerRun> { await RunAsync(yesterday, cancellationToken).ConfigureAwait(false) };
-        for (var back = 1; back <= RetryFailedDays; back++)
+        var done = new List<LedgerRun>();
+        for (var back = 0; back <= RetryFailedDays; back++)
         {
             var day = yesterday.AddDays(-back);
-            if (await runs.GetAsync(day, cancellationToken).ConfigureAwait(false) is { IsFailed: true })
+            try
             {
-                done.Add(await RunAsync(day, cancellationToken).ConfigureAwait(false));
+                if (back == 0 || await runs.GetAsync(day, cancellationToken).ConfigureAwait(false) is null or { IsFailed: true })
+                {
+                    done.Add(await RunAsync(day, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.LedgerDayFailed(logger, e, LedgerDates.Format(day));
             }
         }
 
@@ -96,8 +106,8 @@ public sealed class LedgerCheck(
                     }
                 }
 
-                // A short page is the last; so is the page that reaches QPay's count (when it sends one).
-                complete = listed.Rows.Count < settings.LedgerPageLimit || (long)page * settings.LedgerPageLimit >= listed.Count;
+                // Only a short (or empty) page is the last: QPay's count is not trusted to say so (it may be a page's).
+                complete = listed.Rows.Count < settings.LedgerPageLimit;
             }
         }
         catch (QPayApiException e)
@@ -118,7 +128,12 @@ public sealed class LedgerCheck(
         }
 
         metrics.LedgerRun(run.Status);
-        await runs.SaveAsync(run, CancellationToken.None).ConfigureAwait(false);
+        // A failed run never replaces a completed one of the same day: its findings (the unmatched ids) stay readable.
+        if (!run.IsFailed || await runs.GetAsync(date, CancellationToken.None).ConfigureAwait(false) is not { IsFailed: false })
+        {
+            await runs.SaveAsync(run, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return run;
     }
 

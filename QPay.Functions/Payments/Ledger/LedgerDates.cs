@@ -9,9 +9,13 @@ public static class LedgerDates
 
     public static string Format(DateOnly date) => date.ToString(Pattern, CultureInfo.InvariantCulture);
 
-    /// <summary>A <c>yyyy-MM-dd</c> day that is not after today (UTC by <paramref name="clock"/>); null otherwise.</summary>
+    /// <summary>How far back a day may be checked.</summary>
+    public const int MaxYearsBack = 10;
+
+    /// <summary>A <c>yyyy-MM-dd</c> day that is not after today (UTC by <paramref name="clock"/>) nor more than <see cref="MaxYearsBack"/> years before it; null otherwise.</summary>
     public static DateOnly? ParsePast(string? text, TimeProvider clock) =>
-        DateOnly.TryParseExact(text, Pattern, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date <= Today(clock)
+        DateOnly.TryParseExact(text, Pattern, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+        && date <= Today(clock) && date >= Today(clock).AddYears(-MaxYearsBack)
             ? date
             : null;
 

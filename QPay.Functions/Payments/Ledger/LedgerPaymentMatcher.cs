@@ -47,7 +47,18 @@ public sealed class LedgerPaymentMatcher(
             return LedgerMatch.Unmatched;
         }
 
-        var session = await FindSessionAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        PaymentSession? session;
+        try
+        {
+            session = await FindSessionAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QPayApiException e)
+        {
+            // QPay failing on this one invoice leaves this payment open, not the whole day.
+            Log.LedgerPaymentUnresolved(logger, date, paymentId, "unknown", invoiceId, e.ErrorCode ?? "QPAY_ERROR");
+            return LedgerMatch.Unresolved;
+        }
+
         if (session is null)
         {
             Log.LedgerPaymentUnmatched(logger, date, paymentId, invoiceId, "NO_SESSION");
@@ -88,9 +99,9 @@ public sealed class LedgerPaymentMatcher(
         {
             invoice = await qpay.GetInvoiceAsync(invoiceId, cancellationToken).ConfigureAwait(false);
         }
-        catch (QPayApiException e) when (e.StatusCode is { } status && (int)status is >= 400 and < 500 && !e.IsAuthenticationError)
+        catch (QPayApiException e) when (e.StatusCode is { } status && (int)status is 400 or 404 or 422)
         {
-            // QPay does not know the invoice (or refuses to show it): it is not one we can follow.
+            // QPay does not know the invoice (422 INVOICE_NOTFOUND, or 404 / 400): it is not one we can follow.
             return null;
         }
 
