@@ -47,6 +47,7 @@ public sealed class FunctionMetadataTests
         { "GetLedgerRun", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/ledger/{date}" },
         { "RunLedgerCheck", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ledger/{date}" },
         { "DailyLedgerCheck", "timerTrigger", null, null, "0 30 0 * * *" },
+        { "GetOpenApiDocument", "httpTrigger", "Anonymous", "get", "openapi.json" },
     };
 
     [Theory]
