@@ -36,7 +36,8 @@ internal static class OpenApiContract
         {
             var errors = (results.Details ?? [])
                 .Where(d => d.Errors is { Count: > 0 })
-                .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}"));
+                .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}"))
+                .DefaultIfEmpty(JsonSerializer.Serialize(results));
             Assert.Fail($"{method.ToUpperInvariant()} {path} {status}: the answer does not match the document's schema: {string.Join("; ", errors)}\nanswer: {body.GetRawText()}");
         }
     }
