@@ -11,7 +11,7 @@ namespace QPay.Functions.Tests.OpenApi;
 /// The document against the worker as it runs (the repository's Functions host, the sandbox calling
 /// back over HTTP): /openapi.json itself, then a payment's real answers off the wire (seed, PENDING,
 /// callbacks, PROCESSED, e-receipt, refund, the operator's view) and error answers (400, 401, 403,
-/// 404, 409, 429), each validated against the schema of its path, method and status.
+/// 404, 409, 429, and the host's bodiless 401 to a missing function key), each validated against the schema of its path, method and status.
 /// </summary>
 public sealed class OpenApiEndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndStack>
 {
@@ -81,6 +81,12 @@ public sealed class OpenApiEndToEndTests(EndToEndStack stack) : IClassFixture<En
         var notInternal = EndToEndStack.Internal(HttpMethod.Get, $"order/api/internal/payments/qpay/status?sessionId={sessionId}&userId={user}");
         notInternal.Headers.Remove("x-internal-request");
         await CheckAsync(Base + "/status", "get", 403, notInternal);
+        using (var keyless = await stack.App.GetAsync($"order/api/internal/payments/qpay/status?sessionId={sessionId}&userId={user}"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, keyless.StatusCode);
+            Assert.Equal("#/components/responses/NoFunctionKey", OpenApiContract.Document["paths"]![Base + "/status"]!["get"]!["responses"]!["401"]!["$ref"]!.GetValue<string>());
+        }
+
         await CheckAsync("/health", "get", 200, new HttpRequestMessage(HttpMethod.Get, "health"));
     }
 
