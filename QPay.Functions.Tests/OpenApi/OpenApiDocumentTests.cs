@@ -123,6 +123,20 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
+    public void An_answer_off_the_schema_fails_naming_path_status_and_the_error()
+    {
+        using var wrong = JsonDocument.Parse("""{"ok":true,"status":"SOMETHING","orderIds":[],"expectedAmount":1,"expiresAt":"x","paidAmount":null}""");
+
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => OpenApiContract.AssertAnswer("/payments/qpay/status", "get", 200, wrong.RootElement));
+
+        Assert.Contains("GET /payments/qpay/status 200", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("invoiceId", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("/status", failure.Message, StringComparison.Ordinal);
+        using var nullField = JsonDocument.Parse("""{"error":"NOT_FOUND","message":"m","field":null}""");
+        OpenApiContract.AssertAnswer("/payments/qpay/status", "get", 404, nullField.RootElement);
+    }
+
+    [Fact]
     public void Internal_operations_need_the_function_key_and_the_internal_header_public_ones_the_user_jwt()
     {
         foreach (var (path, method) in OpenApiContract.Operations())
