@@ -67,6 +67,7 @@ public sealed class LiveStatusTests
         var second = harness.StartInstance();
         var user = User("instances");
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
+        using var metrics = new RecordedMetrics(harness);
 
         var waiting = InternalStatusAsync(harness, user, sessionId, "waitSec=20&known=PENDING");
         await SubscribedAsync(harness, sessionId);
@@ -81,6 +82,7 @@ public sealed class LiveStatusTests
         Assert.Equal("CANCELLED", answer.Body.GetProperty("status").GetString());
         Assert.True(elapsed < Soon, $"answered {elapsed} after the cancel started");
         Assert.False(answer.Body.TryGetProperty("invoice", out _));
+        Assert.Equal(1, metrics.Sum("qpay.status.waits", "outcome=changed"));
     }
 
     [Fact]
@@ -89,6 +91,7 @@ public sealed class LiveStatusTests
         await using var harness = await PaymentsHarness.StartAsync();
         var user = User("differs");
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
+        using var metrics = new RecordedMetrics(harness);
 
         var clock = Stopwatch.StartNew();
         var differs = await StatusAsync(harness, user, sessionId, "waitSec=20&known=PAID");
@@ -98,6 +101,7 @@ public sealed class LiveStatusTests
 
         Assert.All([differs, noKnown, noWait], a => Assert.Equal("PENDING", a.Body.GetProperty("status").GetString()));
         Assert.True(elapsed < Soon, $"three answers took {elapsed}");
+        Assert.Equal(2, metrics.Sum("qpay.status.waits", "outcome=immediate")); // known without waitSec is no wait
     }
 
     [Fact]
@@ -108,6 +112,7 @@ public sealed class LiveStatusTests
         var user = User("unchanged");
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
 
+        using var metrics = new RecordedMetrics(harness);
         var waiting = StatusAsync(harness, user, sessionId, "waitSec=2&known=PENDING");
         await SubscribedAsync(harness, sessionId);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -120,6 +125,7 @@ public sealed class LiveStatusTests
         Assert.Equal(StatusCodes.Status200OK, answer.Status);
         Assert.Equal("PENDING", answer.Body.GetProperty("status").GetString());
         Assert.Equal(0, await SubscribersAsync(harness, sessionId)); // unsubscribed at the end
+        Assert.Equal(1, metrics.Sum("qpay.status.waits", "outcome=timeout"));
     }
 
     [Fact]
@@ -160,6 +166,7 @@ public sealed class LiveStatusTests
         var user = User("gone");
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
         using var gone = new CancellationTokenSource();
+        using var metrics = new RecordedMetrics(harness);
 
         var clock = Stopwatch.StartNew();
         var waiting = harness.Function<StatusFunctions>().PaymentStatus(HttpRequests.Get($"sessionId={sessionId}&waitSec=20&known=PENDING", bearer: TestJwt.For(user)), gone.Token);
@@ -169,6 +176,7 @@ public sealed class LiveStatusTests
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"ended after {clock.Elapsed}");
         Assert.Equal(0, await SubscribersAsync(harness, sessionId));
+        Assert.Equal(1, metrics.Sum("qpay.status.waits", "outcome=gone"));
     }
 
     [Fact]
@@ -177,6 +185,7 @@ public sealed class LiveStatusTests
         await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?> { ["REDIS_DATABASE_URI"] = "redis://127.0.0.1:1" });
         var user = User("redis-down");
         var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
+        using var metrics = new RecordedMetrics(harness);
 
         var clock = Stopwatch.StartNew();
         var waited = await StatusAsync(harness, user, sessionId, "waitSec=20&known=PENDING");
@@ -190,6 +199,8 @@ public sealed class LiveStatusTests
         Assert.Equal(StatusCodes.Status200OK, cancel.Status);
         Assert.Equal("CANCELLED", after.Body.GetProperty("status").GetString());
         Assert.DoesNotContain(harness.Logs.GetSnapshot(), r => r.Id.Name == "StatusPublishFailed");
+        Assert.Equal(1, metrics.Sum("qpay.status.waits", "outcome=unavailable"));
+        Assert.Equal(1, metrics.Sum("qpay.status.waits", "outcome=immediate")); // CANCELLED differs from PENDING
     }
 
     [Fact]

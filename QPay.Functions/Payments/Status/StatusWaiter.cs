@@ -1,4 +1,5 @@
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Telemetry;
 
 namespace QPay.Functions.Payments.Status;
 
@@ -9,7 +10,7 @@ namespace QPay.Functions.Payments.Status;
 /// the first published change or when the wait ends. Redis unavailable: answers at once. The
 /// caller going away ends the wait quietly.
 /// </summary>
-public sealed class StatusWaiter(PaymentStatusService statuses, ISessionStatusChannel channel, TimeProvider clock)
+public sealed class StatusWaiter(PaymentStatusService statuses, ISessionStatusChannel channel, PaymentMetrics metrics, TimeProvider clock)
 {
     /// <param name="known">The API status the caller has (PENDING, PAID…), or null: then the answer is immediate.</param>
     public async Task<PaymentStatusView?> WaitAsync(string sessionId, string userId, string? known, TimeSpan wait, CancellationToken cancellationToken)
@@ -17,6 +18,7 @@ public sealed class StatusWaiter(PaymentStatusService statuses, ISessionStatusCh
         var first = await statuses.GetAsync(sessionId, userId, cancellationToken).ConfigureAwait(false);
         if (first is null || known is null || first.Status != known)
         {
+            metrics.StatusWaited("immediate");
             return first;
         }
 
@@ -24,25 +26,30 @@ public sealed class StatusWaiter(PaymentStatusService statuses, ISessionStatusCh
         await using var subscription = await channel.SubscribeAsync(sessionId, () => changed.TrySetResult()).ConfigureAwait(false);
         if (subscription is null)
         {
+            metrics.StatusWaited("unavailable");
             return first;
         }
 
         var subscribed = await statuses.GetStoredAsync(sessionId, userId, cancellationToken).ConfigureAwait(false);
         if (subscribed is null || subscribed.Status != known)
         {
+            metrics.StatusWaited("immediate");
             return subscribed;
         }
 
         try
         {
             await changed.Task.WaitAsync(wait, clock, cancellationToken).ConfigureAwait(false);
+            metrics.StatusWaited("changed");
         }
         catch (TimeoutException)
         {
             // Nothing changed: the answer is the status as it is now.
+            metrics.StatusWaited("timeout");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            metrics.StatusWaited("gone");
             return subscribed;
         }
 
