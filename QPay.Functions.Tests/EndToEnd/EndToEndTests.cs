@@ -137,6 +137,55 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     }
 
     [Fact]
+    public async Task A_waiting_status_request_answers_the_payment_through_the_host_in_a_few_requests()
+    {
+        var user = User("e2e-live");
+        var (sessionId, invoiceId) = await stack.SeedAsync(user);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
+
+        var known = "PENDING";
+        var requests = 0;
+        var slowest = TimeSpan.Zero;
+        var waiting = LiveStatusAsync(user, sessionId, known);
+        await Eventually.UntilAsync(
+            async () => (long)((RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.SessionStatusChannel(sessionId)))!)[1] > 0,
+            "the waiting request's subscription");
+        await stack.PayAsync(invoiceId);
+        while (true)
+        {
+            var (status, elapsed) = await waiting;
+            requests++;
+            slowest = elapsed > slowest ? elapsed : slowest;
+            known = status;
+            if (known == "PROCESSED" || requests == 10)
+            {
+                break;
+            }
+
+            waiting = LiveStatusAsync(user, sessionId, known);
+        }
+
+        // Answered this soon, the payment's e-receipt may not be asked for yet: it must not land in the e-receipt test's counts.
+        await stack.WaitForReceiptAsync(user, sessionId, "REGISTERED");
+
+        Assert.Equal("PROCESSED", known);
+        Assert.InRange(requests, 1, 3); // PENDING→PAID→PROCESSED at most, each woken by its change
+        Assert.True(slowest < TimeSpan.FromSeconds(20), $"a request waited {slowest}, its whole waitSec");
+    }
+
+    /// <summary>GET status with waitSec=20 and <paramref name="known"/>: its status and how long it took.</summary>
+    private async Task<(string Status, TimeSpan Elapsed)> LiveStatusAsync(string user, string sessionId, string known)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"payments/qpay/status?sessionId={sessionId}&waitSec=20&known={known}");
+        request.Headers.Authorization = new("Bearer", TestJwt.For(user));
+        using var response = await stack.App.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString()!;
+        return (status, clock.Elapsed);
+    }
+
+    [Fact]
     public async Task Order_creation_failing_every_time_lands_in_the_poison_queue_after_max_dequeue_count()
     {
         var missing = "missing-" + Guid.NewGuid().ToString("N");

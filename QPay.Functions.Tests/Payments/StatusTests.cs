@@ -26,7 +26,7 @@ public sealed class StatusTests
         await harness.ProcessOrderQueueAsync();
         var processed = await StatusAsync(harness, "user-st-1", sessionId);
 
-        Assert.Equal(["ok", "status", "invoiceId", "orderIds", "paidAmount", "expectedAmount", "expiresAt"], pending.Body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["ok", "status", "invoiceId", "orderIds", "paidAmount", "expectedAmount", "expiresAt", "invoice"], pending.Body.EnumerateObject().Select(p => p.Name));
         Assert.Equal("PENDING", pending.Body.GetProperty("status").GetString());
         Assert.Equal(invoiceId, pending.Body.GetProperty("invoiceId").GetString());
         Assert.Equal(Carts.TwoSellersMnt, pending.Body.GetProperty("expectedAmount").GetDecimal());

@@ -125,10 +125,19 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", bearer: TestJwt.For("intruder"))), 404, "NOT_FOUND", "sessionId"),
         ["status: markup as sessionId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get("sessionId=%3Cscript%3E", bearer: TestJwt.For(World.Owner))), 404, "NOT_FOUND", "sessionId"),
 
+        ["status: waitSec 0"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&waitSec=0", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "waitSec"),
+        ["status: waitSec 26"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&waitSec=26", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "waitSec"),
+        ["status: waitSec 2.5"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&waitSec=2.5", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "waitSec"),
+        ["status: waitSec empty"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&waitSec=", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "waitSec"),
+        ["status: known lower case"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&waitSec=2&known=pending", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "known"),
+        ["status: known unknown without waitSec"] = (w => Invoke(w, f => f.Function<StatusFunctions>().PaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&known=DONE", bearer: TestJwt.For(World.Owner))), 400, "VALIDATION_FAILED", "known"),
+
         // GET /order/api/internal/payments/qpay/status
         ["internal status: no internal header"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId={World.Owner}")), 403, "FORBIDDEN", null),
         ["internal status: no userId"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
         ["internal status: userId with a slash"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=a%2Fb", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
+        ["internal status: waitSec -1"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId={World.Owner}&waitSec=-1", headers: Internal)), 400, "VALIDATION_FAILED", "waitSec"),
+        ["internal status: known unknown"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId={World.Owner}&known=X", headers: Internal)), 400, "VALIDATION_FAILED", "known"),
         ["internal status: another user's session"] = (w => Invoke(w, f => f.Function<StatusFunctions>().InternalPaymentStatus, HttpRequests.Get($"sessionId={w.UnpaidSession}&userId=intruder", headers: Internal)), 404, "NOT_FOUND", "sessionId"),
 
         // GET /payments/qpay/ebarimt

@@ -102,6 +102,10 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<ILedgerRunStore, LedgerRunTable>();
         services.AddSingleton<LedgerPaymentMatcher>();
         services.AddSingleton<LedgerCheck>();
+        // Live status (issue 19): status changes published per session, waiting status requests.
+        services.AddSingleton<ISessionStatusChannel, RedisSessionStatusChannel>();
+        services.AddSingleton<StatusWaiter>();
+
         return services;
     }
 }

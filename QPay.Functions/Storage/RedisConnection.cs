@@ -48,6 +48,16 @@ public sealed class RedisConnection : IAsyncDisposable
         return multiplexer.GetDatabase();
     }
 
+    /// <summary>
+    /// The pub/sub side of the shared multiplexer, or null while Redis is not connected (a
+    /// subscription would fail anyway: commands fail fast).
+    /// </summary>
+    public async Task<ISubscriber?> GetSubscriberAsync()
+    {
+        var multiplexer = await _multiplexer.Value.ConfigureAwait(false);
+        return multiplexer.IsConnected ? multiplexer.GetSubscriber() : null;
+    }
+
     /// <summary>Runs <paramref name="command"/>; on a Redis failure answers <paramref name="fallback"/>.</summary>
     public async Task<T> TryAsync<T>(string operation, Func<IDatabase, Task<T>> command, T fallback)
     {

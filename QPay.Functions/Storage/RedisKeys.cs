@@ -36,4 +36,9 @@ public static class RedisKeys
     public const string CheckNowPrefix = "qpay:check-now:";
 
     public static string CheckNow(string sessionId) => CheckNowPrefix + sessionId;
+
+    /// <summary>The pub/sub channel of a session: its new status is published there after every stored status change.</summary>
+    public const string SessionStatusChannelPrefix = "qpay:status:";
+
+    public static string SessionStatusChannel(string sessionId) => SessionStatusChannelPrefix + sessionId;
 }

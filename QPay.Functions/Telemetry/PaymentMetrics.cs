@@ -32,6 +32,7 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _ledgerPayments;
     private readonly Counter<long> _ledgerUnmatched;
     private readonly Counter<long> _ledgerRuns;
+    private readonly Counter<long> _statusWaits;
     private readonly Counter<long> _retentionRemoved;
 
     public PaymentMetrics(IMeterFactory meterFactory)
@@ -57,6 +58,7 @@ public sealed class PaymentMetrics
         _ledgerPayments = meter.CreateCounter<long>("qpay.ledger.payments", "{payment}", "PAID payments the daily ledger check looked at, by result (matched, recovered, unresolved, unmatched).");
         _ledgerUnmatched = meter.CreateCounter<long>("qpay.ledger.unmatched", "{payment}", "PAID payments the ledger check could match to no session (or that their claim and refunds do not cover).");
         _ledgerRuns = meter.CreateCounter<long>("qpay.ledger.runs", "{run}", "Ledger check runs by status (completed, failed).");
+        _statusWaits = meter.CreateCounter<long>("qpay.status.waits", "{request}", "Live status requests (waitSec) by outcome (changed, timeout, immediate, unavailable, gone).");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -128,4 +130,7 @@ public sealed class PaymentMetrics
 
     /// <summary>A ledger run that ended with <paramref name="status"/> (completed, failed).</summary>
     public void LedgerRun(string status) => _ledgerRuns.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    /// <summary>A status request with waitSec ended: <paramref name="outcome"/> is changed, timeout, immediate, unavailable (Redis) or gone (the client).</summary>
+    public void StatusWaited(string outcome) => _statusWaits.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

@@ -27,6 +27,7 @@ internal sealed record BenchPlan(double Scale, bool OrdersOnInstanceA = true)
     public int DuplicateInvoices => 5;
     public int DuplicatesPerInvoice => 100;
     public int StatusUsers => 16;
+    public int LiveSamples => Scaled(40);
 }
 
 /// <summary>Everything one run measured.</summary>
@@ -44,6 +45,8 @@ internal sealed class BenchResults
     public int TokenRejectionsLogged { get; set; }
     public List<int> ChecksPerDuplicateBurst { get; } = [];
     public List<int> ProcessedPerDuplicateBurst { get; } = [];
+    public int LiveWatchRequests { get; set; }
+    public int PollingWatchRequests { get; set; }
     public TimeSpan WallTime { get; set; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
@@ -196,6 +199,19 @@ internal static class Benchmark
         await Runner.RunAsync(Enumerable.Range(0, plan.NoIoSamples).ToList(), 1, Unauthenticated, results["noio.c1.app"]);
 
         Sample("status");
+
+        // Live status: waiting clients from payment to PROCESSED, beside two clients watching an unpaid session for 60 s.
+        Step(wall, "live status");
+        var liveSessions = new List<Seeded>();
+        for (var i = 0; i < plan.LiveSamples + 2; i++)
+        {
+            liveSessions.Add(await Seed(a.BaseAddress));
+        }
+
+        var watch = LiveStatus.WatchAsync(stack, a.BaseAddress, liveSessions[^1], liveSessions[^2], jwts[liveSessions[^1].UserId], jwts[liveSessions[^2].UserId]);
+        await LiveStatus.RunAsync(stack, a.BaseAddress, liveSessions.Take(plan.LiveSamples).ToList(), u => jwts[u], results);
+        (results.LiveWatchRequests, results.PollingWatchRequests) = await watch;
+        Sample("live status");
 
         // The worker that served everything so far: its peak memory.
         (results.WorkerPeakKb, results.WorkerRssKb) = Memory(a.WorkerProcessId);

@@ -29,6 +29,24 @@ internal static class Report
         var statusFloor = r["status.c16.floor"].PerSecond;
         rows.Add(new("Status poll, c=16, throughput", "req/s", statusApp, statusFloor, statusFloor / statusApp, "≤ 1.2x"));
         Latency("Seed session, c=1,", "seed", string.Empty);
+        if (r["live.pay-to-processed"].Samples.Count > 0)
+        {
+            var payToProcessed = r["live.pay-to-processed"].Summary();
+            var publishedToAnswer = r["live.published-to-answer"].Summary();
+            rows.Add(new("Live status: sandbox payment → waiting client's PROCESSED, p50", "ms", payToProcessed.P50, null, null, string.Empty,
+                "payment, QPay's callback, order creation by the queue trigger, the publish and the answer"));
+            rows.Add(new("Live status: sandbox payment → waiting client's PROCESSED, p99", "ms", payToProcessed.P99, null, null, string.Empty));
+            rows.Add(new("Live status: orders exist (PROCESSED published) → the waiting client's answer, p50", "ms", publishedToAnswer.P50, null, null, "< 100 ms"));
+            rows.Add(new("Live status: orders exist (PROCESSED published) → the waiting client's answer, p99", "ms", publishedToAnswer.P99, null, null, string.Empty));
+            rows.Add(new("Live status: status requests per payment (waitSec=20, known = last status)", "requests", r["live.requests"].Samples.Average(), null, null, "≤ 3",
+                $"max {r["live.requests"].Samples.Max():0}"));
+        }
+
+        if (r.LiveWatchRequests > 0)
+        {
+            rows.Add(new("Status requests in 60 s of waiting: live (waitSec=25) vs polling every 3 s", "requests", r.LiveWatchRequests, r.PollingWatchRequests, null, "≤ 3 per minute",
+                "the floor column is the polling client"));
+        }
 
         var noIo = r["noio.c1.app"].Summary();
         rows.Add(new("Host + worker round trip without I/O (status, no JWT → 401), c=1, p50", "ms", noIo.P50, null, null, string.Empty,
@@ -94,6 +112,7 @@ internal static class Report
         workerMemory = r.WorkerMemory,
         tokens = new { calls = r.TokenCalls, webhooks = r.TokenWebhooksSent, outcomes = r.TokenWebhookReasons, rejectionsLogged = r.TokenRejectionsLogged },
         duplicates = new { checksPerInvoice = r.ChecksPerDuplicateBurst, processedPerInvoice = r.ProcessedPerDuplicateBurst },
+        liveWatch = new { live = r.LiveWatchRequests, polling = r.PollingWatchRequests },
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
     public static string Number(double value) =>

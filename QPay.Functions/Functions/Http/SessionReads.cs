@@ -9,19 +9,21 @@ namespace QPay.Functions.Functions.Http;
 /// <summary>
 /// The shared front of the read routes of a session (status, e-receipt): the public one takes the
 /// user from the JWT, the internal twin from the query (after the internal header); both are
-/// limited per user like status polls, and another user's session is answered 404.
+/// limited per user like status polls, and another user's session is answered 404. A live read
+/// (the status route) also takes <see cref="LiveStatusQuery"/> and may wait for a change
+/// (<see cref="StatusWaiter"/>): it counts once against the limit, before the wait.
 /// </summary>
-public sealed class SessionReads(PaymentStatusService statuses, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
+public sealed class SessionReads(PaymentStatusService statuses, StatusWaiter waiter, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
 {
-    public async Task<IActionResult> PublicAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken)
+    public async Task<IActionResult> PublicAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken, bool live = false)
     {
         var caller = await authenticator.AuthenticateAsync(request, cancellationToken);
         return caller.Succeeded
-            ? await AnswerAsync(request, caller.UserId!, "public", answer, cancellationToken)
+            ? await AnswerAsync(request, caller.UserId!, "public", answer, live, cancellationToken)
             : ApiError.Unauthorized(caller.Failure!);
     }
 
-    public async Task<IActionResult> InternalAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken)
+    public async Task<IActionResult> InternalAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken, bool live = false)
     {
         if (!request.IsInternal())
         {
@@ -30,16 +32,23 @@ public sealed class SessionReads(PaymentStatusService statuses, IUserRateLimiter
 
         var userId = request.Query["userId"].FirstOrDefault();
         return Identifiers.IsValid(userId)
-            ? await AnswerAsync(request, userId!, "internal", answer, cancellationToken)
+            ? await AnswerAsync(request, userId!, "internal", answer, live, cancellationToken)
             : ApiError.BadRequest($"userId is required and must be {Identifiers.Rule}.", "userId");
     }
 
-    private async Task<IActionResult> AnswerAsync(HttpRequest request, string userId, string origin, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken)
+    private async Task<IActionResult> AnswerAsync(
+        HttpRequest request, string userId, string origin, Func<string, PaymentStatusView, object> answer, bool live, CancellationToken cancellationToken)
     {
         var sessionId = request.Query["sessionId"].FirstOrDefault();
         if (string.IsNullOrEmpty(sessionId))
         {
             return ApiError.BadRequest("sessionId is required.", "sessionId");
+        }
+
+        var (liveQuery, liveError) = live ? LiveStatusQuery.Parse(request.Query) : (null, null);
+        if (liveError is not null)
+        {
+            return liveError;
         }
 
         var decision = await rateLimiter.AcquireAsync(UserRateLimit.Status, $"{origin}:{userId}", cancellationToken);
@@ -48,7 +57,9 @@ public sealed class SessionReads(PaymentStatusService statuses, IUserRateLimiter
             return ApiError.TooManyRequests(request, decision, "status requests");
         }
 
-        var status = Identifiers.IsValid(sessionId) ? await statuses.GetAsync(sessionId, userId, cancellationToken) : null;
+        var status = !Identifiers.IsValid(sessionId) ? null
+            : liveQuery is { Wait: { } wait } ? await waiter.WaitAsync(sessionId, userId, liveQuery.Known, wait, cancellationToken)
+            : await statuses.GetAsync(sessionId, userId, cancellationToken);
         return status is null
             ? ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", "No payment session with this sessionId for this user.", "sessionId")
             : new OkObjectResult(answer(sessionId, status));

@@ -112,14 +112,28 @@ public sealed class SeedSessionService(
         }
 
         metrics.InvoiceCreated();
-        var stored = await store.UpdateAsync(session.SessionId, s => s with { InvoiceId = invoice.InvoiceId }, CancellationToken.None).ConfigureAwait(false)
-            ?? session with { InvoiceId = invoice.InvoiceId };
+        var shown = ShownInvoice(session.SessionId, invoice);
+        var stored = await store.UpdateAsync(session.SessionId, s => s with { InvoiceId = invoice.InvoiceId, Invoice = shown }, CancellationToken.None).ConfigureAwait(false)
+            ?? session with { InvoiceId = invoice.InvoiceId, Invoice = shown };
         await cache.StoreAsync(stored).ConfigureAwait(false);
         Log.SessionSeeded(logger, stored.SessionId, invoice.InvoiceId, stored.ExpectedMnt, stored.Origin);
         audit.Record(stored.SessionId, PaymentEvents.Seeded(invoice.InvoiceId, stored.ExpectedMnt));
         // Counted among the user's open sessions only now that it has an invoice; over the cap, the oldest expire.
         await openSessions.EnforceAsync(stored).ConfigureAwait(false);
         return new SeedSessionResult(stored, invoice, null);
+    }
+
+    /// <summary>What the status route shows of the invoice later: as much as a session row can hold.</summary>
+    private SessionInvoice? ShownInvoice(string sessionId, QPayInvoice invoice)
+    {
+        var (stored, leftOut, length) = SessionEntity.Fit(new SessionInvoice(
+            invoice.QrText, invoice.QrImage, invoice.ShortUrl, invoice.Deeplinks.Select(d => new SessionDeeplink(d.Name, d.Description, d.Logo, d.Link)).ToList()));
+        if (leftOut is not null)
+        {
+            Log.SessionInvoiceNotStored(logger, sessionId, leftOut, length);
+        }
+
+        return stored;
     }
 
     /// <summary><c>{QPAY_CALLBACK_PUBLIC_BASE_URL}/payments/qpay/webhook?sessionId=…&amp;token=…</c></summary>

@@ -57,6 +57,9 @@ public sealed record PaymentSession
     public required decimal ExpectedMnt { get; init; }
     public required decimal UsdToMntRate { get; init; }
     public string? InvoiceId { get; init; }
+
+    /// <summary>The QR, short URL and deeplinks QPay gave for <see cref="InvoiceId"/> (sessions seeded before issue 19 have none).</summary>
+    public SessionInvoice? Invoice { get; init; }
     public required SessionStatus Status { get; init; }
     public decimal? PaidMnt { get; init; }
     public IReadOnlyList<string> OrderIds { get; init; } = [];

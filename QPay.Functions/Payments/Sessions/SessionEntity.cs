@@ -7,11 +7,17 @@ namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
 /// A row of the PaymentSessions table (PK = sessionId). Money is stored as invariant decimal
-/// strings (Table Storage has no decimal type) and lists as JSON.
+/// strings (Table Storage has no decimal type) and lists as JSON. The invoice's QR image (a
+/// base64 PNG) has a column of its own: a string property holds at most 64 KiB (32K UTF-16
+/// characters), so an image or invoice JSON longer than <see cref="MaxPropertyChars"/> is left out
+/// rather than failing the write.
 /// </summary>
 internal sealed class SessionEntity : ITableEntity
 {
     public const string SessionRowKey = "session";
+
+    /// <summary>The longest string stored in one property (Table Storage's limit is 32,768 UTF-16 characters).</summary>
+    public const int MaxPropertyChars = 32_000;
 
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = SessionRowKey;
@@ -28,6 +34,8 @@ internal sealed class SessionEntity : ITableEntity
     public string ExpectedMnt { get; set; } = "0";
     public string UsdToMntRate { get; set; } = "0";
     public string? InvoiceId { get; set; }
+    public string? InvoiceJson { get; set; }
+    public string? InvoiceQrImage { get; set; }
     public string Status { get; set; } = nameof(SessionStatus.Pending);
     public string? PaidMnt { get; set; }
     public string OrderIdsJson { get; set; } = "[]";
@@ -57,6 +65,8 @@ internal sealed class SessionEntity : ITableEntity
         ExpectedMnt = TableDecimal.Format(session.ExpectedMnt),
         UsdToMntRate = TableDecimal.Format(session.UsdToMntRate),
         InvoiceId = session.InvoiceId,
+        InvoiceJson = InvoiceWithoutImage(session.Invoice),
+        InvoiceQrImage = session.Invoice?.QrImage is { Length: <= MaxPropertyChars } image ? image : null,
         Status = session.Status.ToString(),
         PaidMnt = session.PaidMnt is { } paid ? TableDecimal.Format(paid) : null,
         OrderIdsJson = JsonSerializer.Serialize(session.OrderIds, SessionJsonContext.Default.IReadOnlyListString),
@@ -87,6 +97,7 @@ internal sealed class SessionEntity : ITableEntity
         ExpectedMnt = TableDecimal.Parse(ExpectedMnt),
         UsdToMntRate = TableDecimal.Parse(UsdToMntRate),
         InvoiceId = InvoiceId,
+        Invoice = InvoiceJson is null ? null : JsonSerializer.Deserialize(InvoiceJson, SessionJsonContext.Default.SessionInvoice)! with { QrImage = InvoiceQrImage },
         Status = Enum.Parse<SessionStatus>(Status),
         PaidMnt = PaidMnt is null ? null : TableDecimal.Parse(PaidMnt),
         OrderIds = JsonSerializer.Deserialize(OrderIdsJson, SessionJsonContext.Default.IReadOnlyListString) ?? [],
@@ -104,4 +115,29 @@ internal sealed class SessionEntity : ITableEntity
         UpdatedAt = UpdatedAt,
         Version = Version,
     };
+
+    /// <summary>
+    /// The part of <paramref name="invoice"/> that fits in a row (what <see cref="From"/> would keep),
+    /// and which part was left out (qrImage, or the whole invoice), with its length.
+    /// </summary>
+    public static (SessionInvoice? Stored, string? LeftOut, int Length) Fit(SessionInvoice invoice)
+    {
+        if (InvoiceWithoutImage(invoice) is null)
+        {
+            return (null, "invoice", JsonSerializer.Serialize(invoice with { QrImage = null }, SessionJsonContext.Default.SessionInvoice).Length);
+        }
+
+        return invoice.QrImage is { Length: > MaxPropertyChars } image ? (invoice with { QrImage = null }, "qrImage", image.Length) : (invoice, null, 0);
+    }
+
+    private static string? InvoiceWithoutImage(SessionInvoice? invoice)
+    {
+        if (invoice is null)
+        {
+            return null;
+        }
+
+        var json = JsonSerializer.Serialize(invoice with { QrImage = null }, SessionJsonContext.Default.SessionInvoice);
+        return json.Length <= MaxPropertyChars ? json : null;
+    }
 }

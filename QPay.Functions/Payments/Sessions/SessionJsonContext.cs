@@ -12,4 +12,5 @@ namespace QPay.Functions.Payments.Sessions;
 [JsonSerializable(typeof(SessionRefund))]
 [JsonSerializable(typeof(EbarimtReceiver))]
 [JsonSerializable(typeof(SessionReceipts))]
+[JsonSerializable(typeof(SessionInvoice))]
 internal sealed partial class SessionJsonContext : JsonSerializerContext;

@@ -15,12 +15,13 @@ public interface ISessionStore
     /// Applies <paramref name="change"/> under optimistic concurrency (ETag), re-reading and
     /// re-applying when someone else wrote first. A change <see cref="PaymentStateMachine"/> does
     /// not allow is dropped, and so is a null change. Answers the stored session (changed or not), or null
-    /// when there is no such session.
+    /// when there is no such session. A write that moved the status is published on the session's
+    /// channel (<see cref="ISessionStatusChannel"/>) for waiting status requests.
     /// </summary>
     Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken);
 }
 
-internal sealed class SessionTableStore(StorageClients storage, TimeProvider clock) : ISessionStore
+internal sealed class SessionTableStore(StorageClients storage, ISessionStatusChannel statusChannel, TimeProvider clock) : ISessionStore
 {
     public async Task CreateAsync(PaymentSession session, CancellationToken cancellationToken)
     {
@@ -37,15 +38,23 @@ internal sealed class SessionTableStore(StorageClients storage, TimeProvider clo
     public async Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
-        var (row, _) = await OptimisticUpdate.ApplyAsync<SessionEntity>(table, sessionId, SessionEntity.SessionRowKey, entity =>
+        var before = default(SessionStatus?);
+        var (row, written) = await OptimisticUpdate.ApplyAsync<SessionEntity>(table, sessionId, SessionEntity.SessionRowKey, entity =>
         {
             var current = entity.ToSession();
+            before = current.Status;
             var changed = change(current);
             return changed is null || changed == current || !PaymentStateMachine.CanMove(current.Status, changed.Status)
                 ? null
                 : SessionEntity.From(changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() });
         }, cancellationToken).ConfigureAwait(false);
-        return row?.ToSession();
+        var stored = row?.ToSession();
+        if (written && stored is not null && stored.Status != before)
+        {
+            statusChannel.Publish(sessionId, stored.Status);
+        }
+
+        return stored;
     }
 
     private async Task<SessionEntity?> ReadAsync(string sessionId, CancellationToken cancellationToken)
