@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Hosting;
+using QPay.Functions.Security;
+
+namespace QPay.Functions.CheckoutWidget;
+
+/// <summary>Settings of the checkout page.</summary>
+public sealed class CheckoutOptions
+{
+    /// <summary>
+    /// Serves GET /checkout/demo, which seeds a demo cart for <see cref="DemoCheckout.DemoUserId"/> with a dev
+    /// token (HS256, AUTH_JWT_SECRET). Local development only: off by default and in Azure.
+    /// </summary>
+    [ConfigurationKeyName("CHECKOUT_DEMO_ENABLED")]
+    public bool DemoEnabled { get; set; }
+}
+
+internal sealed class CheckoutOptionsValidator(IOptions<JwtAuthOptions> jwt) : SettingsValidator<CheckoutOptions>
+{
+    protected override void Validate(CheckoutOptions options, List<string> errors)
+    {
+        if (options.DemoEnabled && string.IsNullOrEmpty(jwt.Value.Secret))
+        {
+            errors.Add("CHECKOUT_DEMO_ENABLED needs AUTH_JWT_SECRET: the demo signs its dev token with it (HS256).");
+        }
+    }
+}
