@@ -159,6 +159,59 @@ public sealed class CheckoutPageTests(CheckoutBrowser browser) : IClassFixture<C
         Assert.True(cookie.IsHttpOnly);
     }
 
+    [Theory]
+    [InlineData("checkout/?sessionId=x", "text/html", "no-cache")]
+    [InlineData("checkout/widget.js", "text/javascript", "public, max-age=300")]
+    [InlineData("checkout/checkout.js", "text/javascript", "public, max-age=300")]
+    [InlineData("checkout/checkout.css", "text/css", "public, max-age=300")]
+    public async Task Checkout_files_are_served_with_their_content_type_caching_and_etag(string path, string contentType, string cacheControl)
+    {
+        using var response = await Stack.App.GetAsync(path);
+        using var again = new HttpRequestMessage(HttpMethod.Get, path);
+        again.Headers.TryAddWithoutValidation("If-None-Match", response.Headers.ETag?.ToString());
+        using var revalidated = await Stack.App.SendAsync(again);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(cacheControl, response.Headers.CacheControl?.ToString());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("checkout/..%2Fhost.json")]
+    [InlineData("checkout/%2E%2E/host.json")]
+    [InlineData("checkout/../host.json")]
+    [InlineData("checkout/widget.js/..%2F..%2Fhost.json")]
+    [InlineData("checkout/QPay.Functions.dll")]
+    public async Task Nothing_outside_the_checkout_files_is_served(string path)
+    {
+        using var response = await Stack.App.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("routePrefix", body, StringComparison.Ordinal); // host.json's text
+    }
+
+    [Fact]
+    public async Task A_marketplace_origin_from_host_cors_may_call_the_status_route_with_credentials()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "payments/qpay/status?sessionId=x");
+        preflight.Headers.Add("Origin", "http://localhost:3000");
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
+        using var allowed = await Stack.App.SendAsync(preflight);
+        using var stranger = new HttpRequestMessage(HttpMethod.Get, "checkout/widget.js");
+        stranger.Headers.Add("Origin", "https://evil.example");
+        using var refused = await Stack.App.SendAsync(stranger);
+
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("http://localhost:3000", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("true", allowed.Headers.GetValues("Access-Control-Allow-Credentials").Single());
+        Assert.Equal("authorization", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single());
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
     private async Task ExpireAsync(string sessionId)
     {
         var sessions = new Azure.Data.Tables.TableClient(LocalStack.StorageConnectionString, QPay.Functions.Storage.StorageNames.PaymentSessionsTable);

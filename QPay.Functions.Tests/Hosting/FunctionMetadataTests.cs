@@ -47,6 +47,9 @@ public sealed class FunctionMetadataTests
         { "GetLedgerRun", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/ledger/{date}" },
         { "RunLedgerCheck", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ledger/{date}" },
         { "DailyLedgerCheck", "timerTrigger", null, null, "0 30 0 * * *" },
+        { "CheckoutPage", "httpTrigger", "Anonymous", "get", "checkout" },
+        { "CheckoutFile", "httpTrigger", "Anonymous", "get", "checkout/{file}" },
+        { "CheckoutDemo", "httpTrigger", "Anonymous", "get", "checkout/demo" },
     };
 
     [Theory]

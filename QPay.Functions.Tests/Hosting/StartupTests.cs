@@ -48,6 +48,7 @@ public sealed class StartupTests
         { "SESSION_RETENTION_DAYS", "-1", "SESSION_RETENTION_DAYS must be between 30 and 3650" },
         { "SESSION_RETENTION_DAYS", "60", "SESSION_RETENTION_DAYS must be 0 (keep sessions) or at least AUDIT_RETENTION_DAYS" },
         { "SESSION_RETENTION_DAYS", "a year", "SESSION_RETENTION_DAYS" },
+        { "CHECKOUT_DEMO_ENABLED", "yes please", "CHECKOUT_DEMO_ENABLED" },
     };
 
     [Fact]
@@ -115,6 +116,19 @@ public sealed class StartupTests
         using var set = TestApp.Build(new Dictionary<string, string?> { ["AUDIT_RETENTION_DAYS"] = "30", ["SESSION_RETENTION_DAYS"] = "400" });
         var bound = set.Services.GetRequiredService<IOptions<QPay.Functions.Payments.Retention.RetentionOptions>>().Value;
         Assert.Equal((30, TimeSpan.FromDays(400)), (bound.AuditRetentionDays, bound.SessionRetention));
+    }
+
+    [Fact]
+    public void The_checkout_demo_is_off_unless_set_and_needs_the_hs256_secret_it_signs_dev_tokens_with()
+    {
+        using var app = TestApp.Build(new Dictionary<string, string?> { ["CHECKOUT_DEMO_ENABLED"] = null });
+        Assert.False(app.Services.GetRequiredService<IOptions<QPay.Functions.CheckoutWidget.CheckoutOptions>>().Value.DemoEnabled);
+
+        var demo = new QPay.Functions.CheckoutWidget.CheckoutOptions { DemoEnabled = true };
+        var withoutSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Options.Create(new QPay.Functions.Security.JwtAuthOptions { Authority = "https://login.example.com" }));
+        var withSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Options.Create(new QPay.Functions.Security.JwtAuthOptions { Secret = TestJwt.LocalSecret }));
+        Assert.Contains("CHECKOUT_DEMO_ENABLED needs AUTH_JWT_SECRET", withoutSecret.Validate(null, demo).FailureMessage);
+        Assert.True(withSecret.Validate(null, demo).Succeeded);
     }
 
     [Fact]
