@@ -125,10 +125,13 @@ public sealed class StartupTests
         Assert.False(app.Services.GetRequiredService<IOptions<QPay.Functions.CheckoutWidget.CheckoutOptions>>().Value.DemoEnabled);
 
         var demo = new QPay.Functions.CheckoutWidget.CheckoutOptions { DemoEnabled = true };
-        var withoutSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Options.Create(new QPay.Functions.Security.JwtAuthOptions { Authority = "https://login.example.com" }));
-        var withSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Options.Create(new QPay.Functions.Security.JwtAuthOptions { Secret = TestJwt.LocalSecret }));
+        var withoutSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Settings(new() { ["AUTH_JWT_AUTHORITY"] = "https://login.example.com" }));
+        var withSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Settings(new() { ["AUTH_JWT_SECRET"] = TestJwt.LocalSecret }));
         Assert.Contains("CHECKOUT_DEMO_ENABLED needs AUTH_JWT_SECRET", withoutSecret.Validate(null, demo).FailureMessage);
         Assert.True(withSecret.Validate(null, demo).Succeeded);
+
+        static Microsoft.Extensions.Configuration.IConfiguration Settings(Dictionary<string, string?> values) =>
+            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
     }
 
     [Fact]

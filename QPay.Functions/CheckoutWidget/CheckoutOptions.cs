@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using QPay.Functions.Hosting;
-using QPay.Functions.Security;
 
 namespace QPay.Functions.CheckoutWidget;
 
@@ -16,11 +14,12 @@ public sealed class CheckoutOptions
     public bool DemoEnabled { get; set; }
 }
 
-internal sealed class CheckoutOptionsValidator(IOptions<JwtAuthOptions> jwt) : SettingsValidator<CheckoutOptions>
+// Reads the secret from configuration, not JwtAuthOptions, so a broken JWT setup is reported by its own validator alone.
+internal sealed class CheckoutOptionsValidator(IConfiguration configuration) : SettingsValidator<CheckoutOptions>
 {
     protected override void Validate(CheckoutOptions options, List<string> errors)
     {
-        if (options.DemoEnabled && string.IsNullOrEmpty(jwt.Value.Secret))
+        if (options.DemoEnabled && string.IsNullOrEmpty(configuration["AUTH_JWT_SECRET"]))
         {
             errors.Add("CHECKOUT_DEMO_ENABLED needs AUTH_JWT_SECRET: the demo signs its dev token with it (HS256).");
         }

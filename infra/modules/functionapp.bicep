@@ -45,10 +45,10 @@ param keyVaultUri string
 @description('Public base URL QPay calls back; empty means this app\'s own https://<default host name>.')
 param callbackPublicBaseUrl string = ''
 
-@description('Settings of the app that are not secrets; see README "Settings".')
 @description('Origins (https://shop.example) allowed to call the app from a browser: site CORS, credentials allowed; empty: none')
 param corsAllowedOrigins array = []
 
+@description('Settings of the app that are not secrets; see README "Settings".')
 param settings {
   @description('QPAY_BASE_URL')
   qpayBaseUrl: string
