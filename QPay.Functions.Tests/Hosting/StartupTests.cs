@@ -179,6 +179,7 @@ public sealed class StartupTests
             ["AUTH_JWT_SECRET"] = null,
             ["AUTH_JWT_AUTHORITY"] = "https://login.example.com/tenant/v2.0",
             ["AUTH_JWT_AUDIENCE"] = null,
+            ["CHECKOUT_DEMO_ENABLED"] = null, // the local demo signs with the secret; an OIDC setup has it off
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
