@@ -159,6 +159,31 @@ public sealed class CheckoutPageTests(CheckoutBrowser browser) : IClassFixture<C
         Assert.True(cookie.IsHttpOnly);
     }
 
+    [Fact]
+    public async Task An_embedding_page_mounts_the_widget_with_a_bearer_token_and_no_cookie()
+    {
+        var user = User("web-embed");
+        var (sessionId, _) = await Stack.SeedAsync(user);
+        browser.Driver.Navigate().GoToUrl(new Uri(browser.BaseAddress, "checkout/checkout.css"));
+        browser.Driver.Manage().Cookies.DeleteAllCookies();
+
+        // As a marketplace page would: import the module and hand it the session and the user's token.
+        browser.Driver.ExecuteAsyncScript("""
+            const [sessionId, token, done] = arguments;
+            import('/checkout/widget.js').then(({ mountCheckout }) => {
+              document.body.innerHTML = '<div id="checkout"></div>';
+              mountCheckout(document.getElementById('checkout'), { sessionId, token, lang: 'en' });
+              done();
+            });
+            """, sessionId, TestJwt.For(user));
+        await browser.WaitForStatusAsync("PENDING");
+        browser.Screenshot("embedded-bearer");
+
+        Assert.Null(browser.Driver.Manage().Cookies.GetCookieNamed("access_token"));
+        Assert.Equal("Waiting for your payment", browser.Text("[data-qpay=status]"));
+        Assert.Contains("79,900", browser.Text("[data-qpay=amount]"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("checkout/?sessionId=x", "text/html", "no-cache")]
     [InlineData("checkout/widget.js", "text/javascript", "public, max-age=300")]
