@@ -29,10 +29,14 @@ if [ ! -f local.settings.json ]; then
 fi
 
 log "building the app, the QPay sandbox and the Functions host"
-# Errors only: restore and build warnings would bury what a new user needs below.
+# The build's output (restore and build warnings) goes to .local/build.log; only errors are shown.
+: >"$STACK_STATE_DIR/build.log"
 for project in QPay.Functions tools/QPay.Sandbox tools/QPay.FunctionsHost; do
-  dotnet build "$project" --configuration Debug --nologo -v quiet -clp:"ErrorsOnly;NoSummary" \
-    || { log "building $project failed (errors above)"; exit 1; }
+  if ! dotnet build "$project" --configuration Debug --nologo -v quiet >>"$STACK_STATE_DIR/build.log" 2>&1; then
+    grep -E ": error " "$STACK_STATE_DIR/build.log" | sort -u >&2 || true
+    log "building $project failed (errors above; the whole output: .local/build.log)"
+    exit 1
+  fi
 done
 
 if port_open "$SANDBOX_PORT"; then
