@@ -69,9 +69,9 @@ token="$("$REPO_ROOT/scripts/dev-token.sh" dev-user 43200)"
 cat >&2 <<TXT
 
   Pay in a browser  http://127.0.0.1:$APP_PORT/checkout/demo?lang=en
-                    (a demo cart for user "checkout-demo"; CHECKOUT_DEMO_ENABLED=true in local.settings.json)
-                    then pay it in the sandbox: curl -s -X POST http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices/<invoiceId>/pay -H 'content-type: application/json' -d '{}'
-                    (the invoice id: GET http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices, the newest one)
+                    opens a demo cart's checkout (user "checkout-demo"; CHECKOUT_DEMO_ENABLED in local.settings.json).
+                    Then pay its invoice (the newest) in the sandbox, and the page turns to PROCESSED:
+        curl -s -X POST -H 'content-type: application/json' -d '{}' "http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices/\$(curl -s http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices | node -pe "JSON.parse(require('fs').readFileSync(0)).at(-1).invoiceId")/pay"
 
   QPay backend      http://127.0.0.1:$APP_PORT      (GET /health; log: .local/app.log)
   QPay sandbox      http://127.0.0.1:$SANDBOX_PORT      (QPay API under /v2, control API under /sandbox)
