@@ -132,6 +132,12 @@ param auditRetentionDays int = 90
 @description('Days a finished session (with its claim, orders, refunds, receipts and events) is kept; 0 keeps them forever (SESSION_RETENTION_DAYS; else at least 30 and at least AUDIT_RETENTION_DAYS).')
 param sessionRetentionDays int = 0
 
+@description('The checkout demo page (CHECKOUT_DEMO_ENABLED): local development only, never in Azure.')
+param checkoutDemoEnabled bool = false
+
+@description('Origins (e.g. a marketplace\'s https://shop.example) that may call the app from a browser (site CORS).')
+param corsAllowedOrigins array = []
+
 // ---------------------------------------------------------------- e-receipts (ebarimt 3.0, through QPay)
 @description('Issue an e-receipt for every verified payment (QPAY_EBARIMT_ENABLED).')
 param ebarimtEnabled bool = false
@@ -330,6 +336,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
     callbackPublicBaseUrl: callbackPublicBaseUrl
+    corsAllowedOrigins: corsAllowedOrigins
     maximumInstanceCount: functionMaximumInstanceCount
     settings: {
       qpayBaseUrl: qpayBaseUrl
@@ -357,6 +364,7 @@ module functionApp 'modules/functionapp.bicep' = {
       authJwtIssuer: authJwtIssuer
       authUserIdClaim: authUserIdClaim
       keyVaultRefreshIntervalSec: keyVaultRefreshIntervalSec
+      checkoutDemoEnabled: checkoutDemoEnabled
     }
   }
 }

@@ -52,6 +52,10 @@ param internalWebhookDebug = bool(readEnvironmentVariable('INTERNAL_WEBHOOK_DEBU
 // Retention: audit events after this many days; finished sessions only when SESSION_RETENTION_DAYS is set (0 keeps them).
 param auditRetentionDays = int(readEnvironmentVariable('AUDIT_RETENTION_DAYS', '90'))
 param sessionRetentionDays = int(readEnvironmentVariable('SESSION_RETENTION_DAYS', '0'))
+// The checkout demo seeds carts with dev tokens: never on in Azure.
+param checkoutDemoEnabled = false
+// Browser origins allowed by site CORS, comma-separated (CORS_ALLOWED_ORIGINS); empty: none.
+param corsAllowedOrigins = empty(readEnvironmentVariable('CORS_ALLOWED_ORIGINS', '')) ? [] : split(readEnvironmentVariable('CORS_ALLOWED_ORIGINS', ''), ',')
 
 // ---------------------------------------------------------------- e-receipts
 param ebarimtEnabled = bool(readEnvironmentVariable('QPAY_EBARIMT_ENABLED', 'false'))

@@ -5,7 +5,8 @@
 # own Functions host (tools/QPay.FunctionsHost: same routes, same port, no function keys).
 # Once the app answers, loads the demo catalogue (scripts/demo-catalog: the products and coupons the
 # README's carts and scripts/test-qpay-*.sh buy) through the internal catalogue routes. Prints the URLs
-# and a dev JWT. Ctrl-C (or a kill) stops everything this script started.
+# a dev JWT and the checkout demo's URL. Build and host output go to .local/*.log (errors still show).
+# Ctrl-C (or a kill) stops everything this script started.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/local-stack.sh
@@ -28,8 +29,14 @@ if [ ! -f local.settings.json ]; then
 fi
 
 log "building the app, the QPay sandbox and the Functions host"
+# The build's output (restore and build warnings) goes to .local/build.log; only errors are shown.
+: >"$STACK_STATE_DIR/build.log"
 for project in QPay.Functions tools/QPay.Sandbox tools/QPay.FunctionsHost; do
-  dotnet build "$project" --configuration Debug --nologo -v quiet
+  if ! dotnet build "$project" --configuration Debug --nologo -v quiet >>"$STACK_STATE_DIR/build.log" 2>&1; then
+    grep -E ": error " "$STACK_STATE_DIR/build.log" | sort -u >&2 || true
+    log "building $project failed (errors above; the whole output: .local/build.log)"
+    exit 1
+  fi
 done
 
 if port_open "$SANDBOX_PORT"; then
@@ -45,11 +52,11 @@ fi
 port_open "$APP_PORT" && { log "127.0.0.1:$APP_PORT is taken: stop what runs there first"; exit 1; }
 if command -v func >/dev/null; then
   log "starting the functions app with func start"
-  (cd QPay.Functions/bin/Debug/net10.0 && exec func start --port "$APP_PORT") &
+  (cd QPay.Functions/bin/Debug/net10.0 && exec func start --port "$APP_PORT") >"$STACK_STATE_DIR/app.log" 2>&1 &
 else
   log "func (Azure Functions Core Tools) is not on PATH: using tools/QPay.FunctionsHost instead"
   dotnet tools/QPay.FunctionsHost/bin/Debug/net10.0/QPay.FunctionsHost.dll \
-    --app QPay.Functions/bin/Debug/net10.0 --port "$APP_PORT" --settings local.settings.json &
+    --app QPay.Functions/bin/Debug/net10.0 --port "$APP_PORT" --settings local.settings.json >"$STACK_STATE_DIR/app.log" 2>&1 &
 fi
 APP_PID=$!
 STARTED_PIDS+=("$APP_PID")
@@ -61,7 +68,12 @@ load_demo_catalog "http://127.0.0.1:$APP_PORT" || { log "could not load the demo
 token="$("$REPO_ROOT/scripts/dev-token.sh" dev-user 43200)"
 cat >&2 <<TXT
 
-  QPay backend      http://127.0.0.1:$APP_PORT      (GET /health)
+  Pay in a browser  http://127.0.0.1:$APP_PORT/checkout/demo?lang=en
+                    opens a demo cart's checkout (user "checkout-demo"; CHECKOUT_DEMO_ENABLED in local.settings.json).
+                    Then pay its invoice (the newest) in the sandbox, and the page turns to PROCESSED:
+        curl -s -X POST -H 'content-type: application/json' -d '{}' "http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices/\$(curl -s http://127.0.0.1:$SANDBOX_PORT/sandbox/invoices | node -pe "JSON.parse(require('fs').readFileSync(0)).at(-1).invoiceId")/pay"
+
+  QPay backend      http://127.0.0.1:$APP_PORT      (GET /health; log: .local/app.log)
   QPay sandbox      http://127.0.0.1:$SANDBOX_PORT      (QPay API under /v2, control API under /sandbox)
   Azurite           127.0.0.1:10000-10002 (UseDevelopmentStorage=true)
   Redis             redis://127.0.0.1:6379

@@ -51,6 +51,8 @@ public sealed class EndToEndStack : IAsyncLifetime
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200),
             QueueVisibilityTimeout = TimeSpan.Zero,
             EnableTimerSchedules = false,
+            CorsAllowedOrigins = LocalSettings.CorsOrigins(),
+            CorsAllowCredentials = true,
         });
         App = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         SandboxControl = new HttpClient { BaseAddress = Sandbox.BaseUrl };

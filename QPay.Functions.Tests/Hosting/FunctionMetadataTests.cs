@@ -48,6 +48,9 @@ public sealed class FunctionMetadataTests
         { "RunLedgerCheck", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ledger/{date}" },
         { "DailyLedgerCheck", "timerTrigger", null, null, "0 30 0 * * *" },
         { "GetOpenApiDocument", "httpTrigger", "Anonymous", "get", "openapi.json" },
+        { "CheckoutPage", "httpTrigger", "Anonymous", "get", "checkout" },
+        { "CheckoutFile", "httpTrigger", "Anonymous", "get", "checkout/{file}" },
+        { "CheckoutDemo", "httpTrigger", "Anonymous", "get", "checkout/demo" },
     };
 
     [Theory]

@@ -48,6 +48,7 @@ public sealed class StartupTests
         { "SESSION_RETENTION_DAYS", "-1", "SESSION_RETENTION_DAYS must be between 30 and 3650" },
         { "SESSION_RETENTION_DAYS", "60", "SESSION_RETENTION_DAYS must be 0 (keep sessions) or at least AUDIT_RETENTION_DAYS" },
         { "SESSION_RETENTION_DAYS", "a year", "SESSION_RETENTION_DAYS" },
+        { "CHECKOUT_DEMO_ENABLED", "yes please", "CHECKOUT_DEMO_ENABLED" },
     };
 
     [Fact]
@@ -118,6 +119,22 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void The_checkout_demo_is_off_unless_set_and_needs_the_hs256_secret_it_signs_dev_tokens_with()
+    {
+        using var app = TestApp.Build(new Dictionary<string, string?> { ["CHECKOUT_DEMO_ENABLED"] = null });
+        Assert.False(app.Services.GetRequiredService<IOptions<QPay.Functions.CheckoutWidget.CheckoutOptions>>().Value.DemoEnabled);
+
+        var demo = new QPay.Functions.CheckoutWidget.CheckoutOptions { DemoEnabled = true };
+        var withoutSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Settings(new() { ["AUTH_JWT_AUTHORITY"] = "https://login.example.com" }));
+        var withSecret = new QPay.Functions.CheckoutWidget.CheckoutOptionsValidator(Settings(new() { ["AUTH_JWT_SECRET"] = TestJwt.LocalSecret }));
+        Assert.Contains("CHECKOUT_DEMO_ENABLED needs AUTH_JWT_SECRET", withoutSecret.Validate(null, demo).FailureMessage);
+        Assert.True(withSecret.Validate(null, demo).Succeeded);
+
+        static Microsoft.Extensions.Configuration.IConfiguration Settings(Dictionary<string, string?> values) =>
+            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+    }
+
+    [Fact]
     public void Container_builds_from_the_worker_startup_and_every_function_class_resolves()
     {
         using var host = TestApp.Build();
@@ -162,6 +179,7 @@ public sealed class StartupTests
             ["AUTH_JWT_SECRET"] = null,
             ["AUTH_JWT_AUTHORITY"] = "https://login.example.com/tenant/v2.0",
             ["AUTH_JWT_AUDIENCE"] = null,
+            ["CHECKOUT_DEMO_ENABLED"] = null, // the local demo signs with the secret; an OIDC setup has it off
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());

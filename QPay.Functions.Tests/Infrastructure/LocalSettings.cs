@@ -21,6 +21,15 @@ internal static class LocalSettings
         return values;
     }
 
+    /// <summary>The sample's <c>Host.CORS</c> origins, as func start and tools/QPay.FunctionsHost read them.</summary>
+    public static IReadOnlyList<string> CorsOrigins()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepository("local.settings.sample.json")));
+        return document.RootElement.GetProperty("Host").TryGetProperty("CORS", out var cors)
+            ? cors.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+    }
+
     private static IReadOnlyDictionary<string, string?> Load()
     {
         using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepository("local.settings.sample.json")));

@@ -16,18 +16,6 @@ namespace QPay.Functions.Tests.OpenApi;
 /// </summary>
 public sealed class OpenApiDocumentTests
 {
-    /// <summary>
-    /// Documented ahead of the code (issue 19: the checkout page and widget are built beside this).
-    /// Remove each entry once its function is merged: a served entry fails the test below.
-    /// </summary>
-    private static readonly (string Path, string Method)[] DocumentedAheadOfTheCode =
-    [
-        ("/checkout/", "get"),
-        ("/checkout/widget.js", "get"),
-        ("/checkout/demo", "get"),
-        ("/checkout/{file}", "get"),
-    ];
-
     [Fact]
     public void The_document_is_OpenAPI_3_1_and_parses_with_no_error_and_no_warning()
     {
@@ -69,24 +57,10 @@ public sealed class OpenApiDocumentTests
         var served = ServedOperations().ToList();
         var unserved = OpenApiContract.Operations()
             .Where(op => !served.Any(s => s.Method == op.Method && Matches(s.Path, op.Path)))
-            .Where(op => !DocumentedAheadOfTheCode.Contains(op))
             .Select(op => $"{op.Method.ToUpperInvariant()} {op.Path}")
             .ToList();
 
         Assert.Empty(unserved);
-    }
-
-    [Fact]
-    public void Paths_documented_ahead_of_the_code_are_not_served_yet_else_the_list_is_shortened()
-    {
-        var served = ServedOperations().ToList();
-        var nowServed = DocumentedAheadOfTheCode
-            .Where(ahead => served.Any(s => s.Method == ahead.Method && Matches(s.Path, ahead.Path)))
-            .Select(a => $"{a.Method.ToUpperInvariant()} {a.Path}")
-            .ToList();
-
-        Assert.True(nowServed.Count == 0, $"Served now, remove from DocumentedAheadOfTheCode: {string.Join(", ", nowServed)}");
-        Assert.All(DocumentedAheadOfTheCode, ahead => Assert.Contains(ahead, OpenApiContract.Operations()));
     }
 
     [Fact]

@@ -166,6 +166,13 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         ["internal cancel: no internal header"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}","userId":"{{World.Owner}}"}""")), 403, "FORBIDDEN", null),
         ["internal cancel: no userId"] = (w => Invoke(w, f => f.Function<CancelFunctions>().InternalCancelSession, HttpRequests.Raw("POST", $$"""{"sessionId":"{{w.UnpaidSession}}"}""", headers: Internal)), 400, "VALIDATION_FAILED", "userId"),
 
+        // GET /checkout/{file}: only the page's own files exist
+        ["checkout file: unknown name"] = (w => Invoke(w, f => CheckoutFile(f, "secrets.json"), HttpRequests.Get("")), 404, "NOT_FOUND", null),
+        ["checkout file: path traversal"] = (w => Invoke(w, f => CheckoutFile(f, "../host.json"), HttpRequests.Get("")), 404, "NOT_FOUND", null),
+        ["checkout file: encoded traversal"] = (w => Invoke(w, f => CheckoutFile(f, "..%2F..%2Flocal.settings.json"), HttpRequests.Get("")), 404, "NOT_FOUND", null),
+        ["checkout file: the embedded resource's full name"] = (w => Invoke(w, f => CheckoutFile(f, "QPay.Functions.CheckoutWidget.Assets.widget.js"), HttpRequests.Get("")), 404, "NOT_FOUND", null),
+        ["checkout file: another case"] = (w => Invoke(w, f => CheckoutFile(f, "WIDGET.JS"), HttpRequests.Get("")), 404, "NOT_FOUND", null),
+
         // POST /order/api/internal/payments/qpay/refund: each case with a key of its own, nothing is refunded
         ["refund: no internal header"] = (w => Refund(w, RefundBody(w.ProcessedSession), internalHeader: false), 403, "FORBIDDEN", null),
         ["refund: no Idempotency-Key"] = (w => Refund(w, RefundBody(w.ProcessedSession), idempotencyKey: false), 400, "IDEMPOTENCY_KEY_REQUIRED", "Idempotency-Key"),
@@ -326,6 +333,9 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
     private static Task<Answer> Webhook(World world, string query, string? body = null) =>
         Invoke(world, f => f.Function<WebhookFunctions>().QPayWebhook, body is null ? HttpRequests.Get(query) : HttpRequests.Raw("POST", body, query: query));
+
+    private static Func<HttpRequest, CancellationToken, Task<Microsoft.AspNetCore.Mvc.IActionResult>> CheckoutFile(PaymentsHarness harness, string file) =>
+        (request, _) => Task.FromResult(harness.Function<CheckoutFunctions>().CheckoutFile(request, file));
 
     private static Task<Answer> Invoke(World world, Func<PaymentsHarness, Func<HttpRequest, CancellationToken, Task<Microsoft.AspNetCore.Mvc.IActionResult>>> function, HttpRequest request) =>
         PaymentsHarness.InvokeAsync(function(world.Harness), request);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QPay.Functions.CheckoutWidget;
 using QPay.Functions.Payments;
 using QPay.Functions.QPayApi;
 using QPay.Functions.Security;
@@ -40,6 +41,7 @@ public static class QPayBackendExtensions
         services.AddQPayClient();
         services.AddSecurity();
         services.AddPayments();
+        services.AddCheckout();
         services.AddSingleton<Functions.Http.IdempotentRequests>();
         services.AddSingleton<Functions.Http.SessionReads>();
         return services;

@@ -45,6 +45,9 @@ param keyVaultUri string
 @description('Public base URL QPay calls back; empty means this app\'s own https://<default host name>.')
 param callbackPublicBaseUrl string = ''
 
+@description('Origins (https://shop.example) allowed to call the app from a browser: site CORS, credentials allowed; empty: none')
+param corsAllowedOrigins array = []
+
 @description('Settings of the app that are not secrets; see README "Settings".')
 param settings {
   @description('QPAY_BASE_URL')
@@ -97,6 +100,8 @@ param settings {
   authUserIdClaim: string
   @description('KEY_VAULT_REFRESH_INTERVAL_SEC')
   keyVaultRefreshIntervalSec: int
+  @description('CHECKOUT_DEMO_ENABLED (local development only)')
+  checkoutDemoEnabled: bool
 }
 
 @description('Most instances the app scales out to.')
@@ -145,6 +150,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // The checkout widget and the API called from a marketplace's own origins, with its cookie or bearer token.
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: !empty(corsAllowedOrigins)
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -218,6 +228,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUTH_JWT_AUDIENCE: settings.authJwtAudience
     AUTH_JWT_ISSUER: settings.authJwtIssuer
     AUTH_USER_ID_CLAIM: settings.authUserIdClaim
+    CHECKOUT_DEMO_ENABLED: string(settings.checkoutDemoEnabled)
   }
 }
 

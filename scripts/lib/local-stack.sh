@@ -44,6 +44,16 @@ ensure_redis_installed() {
   fi
 }
 
+# Headless Chromium and its driver from Debian packages, for the checkout browser tests
+# (QPay.Functions.Tests/Browser); skipped when both are already installed.
+ensure_chromium_installed() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing chromium and chromium-driver from Debian packages (browser tests)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
 start_azurite_if_needed() {
   if port_open 10000 && port_open 10001 && port_open 10002; then
     log "Azurite already running on 127.0.0.1:10000-10002"

@@ -222,7 +222,8 @@ public sealed class FunctionsHost : IAsyncDisposable
             await StepAsync("waiting for the worker's HTTP endpoint", WaitUntilListeningAsync(_proxy.WorkerHttpUri, startup.Token), startup.Token);
         }
 
-        var routes = _front.Serve(functions, hostJson.RoutePrefix, new FunctionKeys(_options.FunctionKey), _proxy);
+        var routes = _front.Serve(functions, hostJson.RoutePrefix, new FunctionKeys(_options.FunctionKey), _proxy,
+            new CorsPolicy(_options.CorsAllowedOrigins, _options.CorsAllowCredentials));
         foreach (var route in routes.Routes)
         {
             var methods = route.Methods is null ? "ALL" : string.Join(',', route.Methods);

@@ -43,6 +43,12 @@ public sealed class FunctionsHostOptions
     /// <summary>How long the worker has to connect and load its functions.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Origins allowed by CORS (local.settings.json <c>Host.CORS</c>; <c>*</c> for any); none by default.</summary>
+    public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
+
+    /// <summary>Whether CORS answers allow credentials (cookies), as <c>Host.CORSCredentials</c>.</summary>
+    public bool CorsAllowCredentials { get; init; }
+
     /// <summary>Called for every captured log line as it arrives (the dev runner prints them).</summary>
     public Action<HostLogLine>? OnLog { get; init; }
 }

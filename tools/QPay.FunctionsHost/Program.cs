@@ -24,10 +24,13 @@ var appDirectory = Path.GetFullPath(arguments.AppDirectory);
 var settingsPath = arguments.SettingsFile ?? Path.Combine(appDirectory, "local.settings.json");
 var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 int? settingsPort = null;
+IReadOnlyList<string> corsOrigins = [];
+var corsCredentials = false;
 if (File.Exists(settingsPath))
 {
     var file = LocalSettingsFile.Read(settingsPath);
     settingsPort = file.LocalHttpPort;
+    (corsOrigins, corsCredentials) = (file.CorsOrigins, file.CorsCredentials);
     foreach (var (name, value) in file.Values)
     {
         if (Environment.GetEnvironmentVariable(name) is not null)
@@ -74,6 +77,8 @@ try
             HttpPort = arguments.Port ?? settingsPort ?? 7071,
             Settings = settings,
             FunctionKey = arguments.FunctionKey,
+            CorsAllowedOrigins = corsOrigins,
+            CorsAllowCredentials = corsCredentials,
             OnLog = Print,
         },
         stop.Token);

@@ -20,6 +20,7 @@ namespace QPay.FunctionsHost.Http;
 internal sealed class HttpFront : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private CorsPolicy _cors = CorsPolicy.None;
     private volatile Serving? _serving;
 
     private HttpFront(WebApplication app, Uri baseAddress)
@@ -63,8 +64,9 @@ internal sealed class HttpFront : IAsyncDisposable
     }
 
     /// <summary>Starts routing requests to the HTTP-triggered functions.</summary>
-    public HttpRouteTable Serve(IReadOnlyList<FunctionDefinition> functions, string routePrefix, FunctionKeys keys, WorkerHttpProxy? proxy)
+    public HttpRouteTable Serve(IReadOnlyList<FunctionDefinition> functions, string routePrefix, FunctionKeys keys, WorkerHttpProxy? proxy, CorsPolicy? cors = null)
     {
+        _cors = cors ?? CorsPolicy.None;
         var routes = HttpRouteTable.Build(functions, routePrefix, _app.Services.GetRequiredService<IInlineConstraintResolver>());
         _serving = new Serving(routes, keys, proxy);
         return routes;
@@ -92,6 +94,11 @@ internal sealed class HttpFront : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsync("The host is starting.");
             return;
+        }
+
+        if (_cors.Apply(context))
+        {
+            return; // a preflight, answered
         }
 
         if (serving.Routes.Match(context) is not { } match)
