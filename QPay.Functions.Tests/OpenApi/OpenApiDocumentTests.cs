@@ -11,8 +11,8 @@ namespace QPay.Functions.Tests.OpenApi;
 
 /// <summary>
 /// GET /openapi.json: the document parses with the reference OpenAPI reader without an error or a
-/// warning, and lists exactly the HTTP routes of the compiled functions.metadata (but those
-/// documented ahead of the code), each answer schema compiling as JSON Schema.
+/// warning, and lists exactly the HTTP routes of the compiled functions.metadata, each answer schema
+/// compiling as JSON Schema.
 /// </summary>
 public sealed class OpenApiDocumentTests
 {
@@ -52,7 +52,7 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
-    public void The_document_has_no_path_the_app_does_not_serve_but_those_documented_ahead_of_the_code()
+    public void The_document_has_no_path_the_app_does_not_serve()
     {
         var served = ServedOperations().ToList();
         var unserved = OpenApiContract.Operations()
@@ -70,7 +70,8 @@ public sealed class OpenApiDocumentTests
         foreach (var (path, method) in OpenApiContract.Operations())
         {
             var responses = OpenApiContract.Document["paths"]![path]![method]!["responses"]!.AsObject();
-            Assert.True(responses.ContainsKey("200"), $"{method} {path} documents no 200");
+            // Every operation documents its success: a 200, or the 302 of a redirect (the checkout demo).
+            Assert.True(responses.ContainsKey("200") || responses.ContainsKey("302"), $"{method} {path} documents no 200 (or 302)");
             Assert.True(responses.ContainsKey("500"), $"{method} {path} documents no 500");
             if (path.StartsWith("/order/api/internal/", StringComparison.Ordinal))
             {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using QPay.Functions.Tests.EndToEnd;
+using QPay.Functions.Tests.FunctionsHost;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.OpenApi;
@@ -12,7 +13,10 @@ namespace QPay.Functions.Tests.OpenApi;
 /// back over HTTP): /openapi.json itself, then a payment's real answers off the wire (seed, PENDING,
 /// callbacks, PROCESSED, e-receipt, refund, the operator's view) and error answers (400, 401, 403,
 /// 404, 409, 429, and the host's bodiless 401 to a missing function key), each validated against the schema of its path, method and status.
+/// In the host collection: stacks running side by side share Redis's QPay token key, each with its own sandbox,
+/// so one stack's token could reach the other's sandbox twice in a row (NO_CREDENDIALS).
 /// </summary>
+[Collection(FunctionsHostCollection.Name)]
 public sealed class OpenApiEndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndStack>
 {
     private const string Base = "/order/api/internal/payments/qpay";
