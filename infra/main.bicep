@@ -186,6 +186,9 @@ param functionMaximumInstanceCount int = 40
 @description('Azure Managed Redis SKU.')
 param redisSkuName string = 'Balanced_B0'
 
+@description('E-mail address the alert rules notify (ALERT_EMAIL); empty: the action group has no receiver and alerts show only in the portal.')
+param alertEmail string = ''
+
 // ---------------------------------------------------------------- names
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -366,6 +369,19 @@ module functionApp 'modules/functionapp.bicep' = {
       keyVaultRefreshIntervalSec: keyVaultRefreshIntervalSec
       checkoutDemoEnabled: checkoutDemoEnabled
     }
+  }
+}
+
+// Alert rules over the app's metrics and log events, their action group, and the on-call workbook.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.workspaceId
+    alertEmail: alertEmail
   }
 }
 

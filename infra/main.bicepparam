@@ -75,3 +75,7 @@ param authJwtSecret = readEnvironmentVariable('AUTH_JWT_SECRET', '')
 param keyVaultRefreshIntervalSec = int(readEnvironmentVariable('KEY_VAULT_REFRESH_INTERVAL_SEC', '300'))
 param functionMaximumInstanceCount = int(readEnvironmentVariable('FUNCTION_MAXIMUM_INSTANCE_COUNT', '40'))
 param redisSkuName = readEnvironmentVariable('AZURE_REDIS_SKU', 'Balanced_B0')
+
+// ---------------------------------------------------------------- alerts
+// Who the alert rules e-mail; empty: no e-mail (alerts still show in the portal).
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')

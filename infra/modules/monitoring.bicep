@@ -50,3 +50,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 output applicationInsightsName string = applicationInsights.name
 // Not a secret: with local auth off the instrumentation key alone cannot send telemetry.
 output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString
+// Alert rules and the workbook (alerts.bicep) query the workspace's AppMetrics and AppTraces.
+output workspaceId string = workspace.id
