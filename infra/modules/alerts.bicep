@@ -1,7 +1,8 @@
 // Alert rules over the app's own telemetry (README "Metrics"), routed to one action group, and
 // the on-call workbook. Every rule is a log search alert over the workspace-based Application
 // Insights tables: AppMetrics (Name = the instrument name, Sum/ItemCount/Min/Max per export
-// interval, Properties = the tags) and AppTraces (Properties.EventName = the log event name).
+// interval, Properties = the tags; a gauge's value is in Sum, Min and Max are set for histograms
+// only) and AppTraces (Properties.EventName = the log event name, which the exporter adds).
 // QPay.Functions.Tests/Infra/AlertsTemplateTests checks that every name a query uses is emitted.
 
 @description('Prefix of the alert rule and action group names (the deployment\'s resource token).')
@@ -181,7 +182,7 @@ AppMetrics
     query: '''
 AppMetrics
 | where Name == "qpay.reconciler.backlog"
-| summarize recent = maxif(Max, TimeGenerated > ago(30m)), earlier = maxif(Max, TimeGenerated <= ago(30m))
+| summarize recent = maxif(Sum, TimeGenerated > ago(30m)), earlier = maxif(Sum, TimeGenerated <= ago(30m))
 | where recent > earlier
 | project value = recent
 '''
