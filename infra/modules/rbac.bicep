@@ -5,8 +5,8 @@
 //   storage: Blob Data Owner, because the Functions host itself needs it on its own storage
 //            (AzureWebJobsStorage: it creates its containers, takes and breaks blob leases for
 //            timer singletons and listener locks, and the Flex Consumption deployment package is
-//            read from there); Contributor is not enough for lease management and container
-//            creation with identity-based host storage. Queue Data Contributor (the app's queues,
+//            read from there), and the Functions documentation names Blob Data Owner as the role
+//            of an identity-based AzureWebJobsStorage. Queue Data Contributor (the app's queues,
 //            their triggers and poison queues) and Table Data Contributor (the app's tables):
 //            data-plane roles only, no Owner or Contributor on anything.
 // Every assignment is scoped to the one resource it is about (the storage account, the vault,
