@@ -40,6 +40,9 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
+@description('Production networking: the app in a VNet, Storage, Key Vault and Redis reachable only through private endpoints; false: public endpoints (a quick trial).')
+param vnetEnabled bool = true
+
 // ---------------------------------------------------------------- QPay
 @description('QPay API base URL without /v2 (QPAY_BASE_URL).')
 param qpayBaseUrl string = 'https://merchant.qpay.mn'
@@ -202,6 +205,7 @@ var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
 var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
 var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var vnetName = 'vnet-qpay-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
 
 // Design §5; the app's QPay.Functions/Storage/StorageNames.cs holds the same names (a test checks).
@@ -265,6 +269,8 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     tableNames: tableNames
     queueNames: queueNames
+    privateOnly: vnetEnabled
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 
@@ -276,6 +282,8 @@ module redis 'modules/redis.bicep' = {
     location: location
     tags: tags
     skuName: redisSkuName
+    privateOnly: vnetEnabled
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 
@@ -292,12 +300,81 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     redisName: redisName
+    privateOnly: vnetEnabled
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     qpayClientSecret: qpayClientSecret
     qpayWebhookSecret: qpayWebhookSecret
     qpayWebhookSecretPrevious: qpayWebhookSecretPrevious
     authJwtSecret: authJwtSecret
   }
 }
+
+// ---------------------------------------------------------------- network (vnetEnabled)
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: vnetName
+    location: location
+    tags: tags
+  }
+}
+
+// Storage's blob, queue and table services (the host and the app), the vault and Redis, each
+// through its own private endpoint registered in its private DNS zone.
+var privateEndpoints = [
+  {
+    service: 'blob'
+    groupId: 'blob'
+    type: 'Microsoft.Storage/storageAccounts'
+    resourceName: storageAccountName
+  }
+  {
+    service: 'queue'
+    groupId: 'queue'
+    type: 'Microsoft.Storage/storageAccounts'
+    resourceName: storageAccountName
+  }
+  {
+    service: 'table'
+    groupId: 'table'
+    type: 'Microsoft.Storage/storageAccounts'
+    resourceName: storageAccountName
+  }
+  {
+    service: 'vault'
+    groupId: 'vault'
+    type: 'Microsoft.KeyVault/vaults'
+    resourceName: keyVaultName
+  }
+  {
+    service: 'redis'
+    groupId: 'redisEnterprise'
+    type: 'Microsoft.Cache/redisEnterprise'
+    resourceName: redisName
+  }
+]
+
+module privateEndpoint 'modules/privateendpoint.bicep' = [
+  for endpoint in privateEndpoints: if (vnetEnabled) {
+    name: 'pe-${endpoint.service}'
+    scope: rg
+    dependsOn: [
+      storage
+      keyVault
+      redis
+    ]
+    params: {
+      name: 'pe-${endpoint.service}-${resourceToken}'
+      location: location
+      tags: tags
+      serviceId: resourceId(subscription().subscriptionId, rg.name, endpoint.type, endpoint.resourceName)
+      groupId: endpoint.groupId
+      subnetId: network!.outputs.privateEndpointSubnetId
+      dnsZoneId: network!.outputs.dnsZoneIds[endpoint.service]
+    }
+  }
+]
 
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
@@ -321,9 +398,11 @@ module rbac 'modules/rbac.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
-  // The app reads Key Vault and storage as soon as it starts: its roles must exist first.
+  // The app reads Key Vault and storage as soon as it starts: its roles (and, in a VNet, the
+  // private endpoints it reaches them through) must exist first.
   dependsOn: [
     rbac
+    privateEndpoint
   ]
   params: {
     name: functionAppName
@@ -338,6 +417,8 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     callbackPublicBaseUrl: callbackPublicBaseUrl
     corsAllowedOrigins: corsAllowedOrigins
     maximumInstanceCount: functionMaximumInstanceCount

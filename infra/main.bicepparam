@@ -20,6 +20,9 @@ param location = readEnvironmentVariable('AZURE_LOCATION')
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
 param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 param resourceGroupName = readEnvironmentVariable('AZURE_RESOURCE_GROUP', '')
+// Production: the app in a VNet, Storage, Key Vault and Redis only through private endpoints.
+// VNET_ENABLED=false: public endpoints, for a quick trial (cheaper, reachable from a laptop).
+param vnetEnabled = bool(readEnvironmentVariable('VNET_ENABLED', 'true'))
 
 // ---------------------------------------------------------------- QPay merchant (required)
 param qpayBaseUrl = readEnvironmentVariable('QPAY_BASE_URL', 'https://merchant.qpay.mn')

@@ -13,7 +13,7 @@ namespace QPay.Functions.Tests.Infra;
 public sealed class BicepTemplateTests
 {
     /// <summary>Values for the variables main.bicepparam requires (all fake; nothing is deployed).</summary>
-    private static readonly Dictionary<string, string?> RequiredVariables = new()
+    internal static readonly Dictionary<string, string?> RequiredVariables = new()
     {
         ["AZURE_ENV_NAME"] = "ci",
         ["AZURE_LOCATION"] = "swedencentral",

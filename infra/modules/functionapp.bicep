@@ -42,6 +42,12 @@ param applicationInsightsConnectionString string
 @description('Key Vault URI the app reads its secrets from (KEY_VAULT_URI).')
 param keyVaultUri string
 
+@description('Resource id of the VNet subnet (delegated to Microsoft.App/environments) the app sends its outbound traffic through; empty: no VNet.')
+param virtualNetworkSubnetId string = ''
+
+@description('Log Analytics workspace that receives the app\'s logs (FunctionAppLogs) and metrics.')
+param logAnalyticsWorkspaceId string
+
 @description('Public base URL QPay calls back; empty means this app\'s own https://<default host name>.')
 param callbackPublicBaseUrl string = ''
 
@@ -146,6 +152,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // All outbound traffic goes through this subnet (Flex Consumption routes everything into the
+    // VNet): the private endpoints of storage, the vault and Redis, and QPay over the internet.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -246,6 +255,26 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   name: 'ftp'
   properties: {
     allow: false
+  }
+}
+
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: site
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -15,6 +15,12 @@ param location string
 @description('Tags for the vault.')
 param tags object
 
+@description('Reachable only through a private endpoint (vnetEnabled): public network access off.')
+param privateOnly bool = false
+
+@description('Log Analytics workspace that receives the vault\'s audit logs.')
+param logAnalyticsWorkspaceId string
+
 @description('Name of the Managed Redis cluster whose access key makes up REDIS-DATABASE-URI.')
 param redisName string
 
@@ -46,22 +52,25 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     }
     enableRbacAuthorization: true
     enableSoftDelete: true
-    softDeleteRetentionInDays: 7
-    // Purge protection is left off so an azd environment can be torn down and recreated under
-    // the same name; turn it on (it cannot be turned off again) for a long-lived production vault.
-    publicNetworkAccess: 'Enabled'
+    softDeleteRetentionInDays: 90
+    // A deleted vault or secret cannot be purged before the 90 days are over, not even by an
+    // owner: the payment secrets survive a mistake or an attacker. It cannot be turned off again,
+    // and `azd down` then leaves the name taken for 90 days (a new environment name avoids it).
+    enablePurgeProtection: true
+    // The secrets below are written through Azure Resource Manager, which a closed vault still allows.
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
 }
 
-resource redisCluster 'Microsoft.Cache/redisEnterprise@2025-04-01' existing = {
+resource redisCluster 'Microsoft.Cache/redisEnterprise@2025-07-01' existing = {
   name: redisName
 }
 
-resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' existing = {
+resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' existing = {
   parent: redisCluster
   name: 'default'
 }
@@ -106,6 +115,27 @@ resource redisDatabaseUriSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
   properties: {
     value: 'rediss://:${uriComponent(redisDatabase.listKeys().primaryKey)}@${redisCluster.properties.hostName}:${redisDatabase.properties.port}'
     contentType: 'rediss URI with access key'
+  }
+}
+
+// Every secret read and every change (AuditEvent), and the vault's metrics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

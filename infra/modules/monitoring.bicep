@@ -47,6 +47,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+output logAnalyticsWorkspaceId string = workspace.id
 output applicationInsightsName string = applicationInsights.name
 // Not a secret: with local auth off the instrumentation key alone cannot send telemetry.
 output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString

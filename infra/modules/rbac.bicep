@@ -2,9 +2,17 @@
 // principal as the identity's resource id, known before deployment) so a
 // redeployment finds the same assignment instead of failing on a duplicate.
 // The app's identity gets:
-//   storage: Blob Data Owner (host leases and timers, the deployment package), Queue Data
-//            Contributor (order queue, its trigger, the poison queue), Table Data Contributor
-//            (sessions, processed invoices, orders);
+//   storage: Blob Data Owner, because the Functions host itself needs it on its own storage
+//            (AzureWebJobsStorage: it creates its containers, takes and breaks blob leases for
+//            timer singletons and listener locks, and the Flex Consumption deployment package is
+//            read from there), and the Functions documentation names Blob Data Owner as the role
+//            of an identity-based AzureWebJobsStorage. Queue Data Contributor (the app's queues,
+//            their triggers and poison queues) and Table Data Contributor (the app's tables):
+//            data-plane roles only, no Owner or Contributor on anything.
+// Every assignment is scoped to the one resource it is about (the storage account, the vault,
+// the Application Insights component), never the resource group or the subscription. The host's
+// storage and the app's tables and queues share one account, so the account is the narrowest
+// scope that covers the host's containers, the app's tables and its queues.
 //   Key Vault: Secrets User (read secrets; the app never writes them);
 //   Application Insights: Monitoring Metrics Publisher (Entra-authenticated telemetry).
 // Redis needs no role: the app uses an access key (see redis.bicep).

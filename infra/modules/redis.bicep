@@ -19,10 +19,16 @@ param location string
 @description('Tags for the cluster.')
 param tags object
 
+@description('Reachable only through a private endpoint (vnetEnabled): public network access off.')
+param privateOnly bool = false
+
+@description('Log Analytics workspace that receives the connection logs and metrics.')
+param logAnalyticsWorkspaceId string
+
 @description('Managed Redis SKU: Balanced_B0 (0.5 GB) holds sessions, tokens and rate-limit counters comfortably.')
 param skuName string = 'Balanced_B0'
 
-resource cluster 'Microsoft.Cache/redisEnterprise@2025-04-01' = {
+resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   name: name
   location: location
   tags: tags
@@ -30,12 +36,14 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-04-01' = {
     name: skuName
   }
   properties: {
+    // TLS only (clientProtocol below), never below TLS 1.2.
     minimumTlsVersion: '1.2'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     highAvailability: 'Enabled'
   }
 }
 
-resource database 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' = {
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
   parent: cluster
   name: 'default'
   properties: {
@@ -46,6 +54,35 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' = {
     // under memory pressure the least recently used of them go first, never an error.
     evictionPolicy: 'VolatileLRU'
     accessKeysAuthentication: 'Enabled'
+  }
+}
+
+// Connection events of the database and the cluster's metrics.
+resource databaseDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: database
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource clusterDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: cluster
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 
