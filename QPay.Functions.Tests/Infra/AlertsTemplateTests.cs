@@ -103,16 +103,7 @@ public sealed partial class AlertsTemplateTests
     [Fact]
     public async Task Parameters_file_maps_ALERT_EMAIL_to_alertEmail_and_leaves_it_empty_without_it()
     {
-        var variables = new Dictionary<string, string?>
-        {
-            ["AZURE_ENV_NAME"] = "ci",
-            ["AZURE_LOCATION"] = "swedencentral",
-            ["QPAY_CLIENT_ID"] = "TEST_MERCHANT",
-            ["QPAY_INVOICE_CODE"] = "TEST_INVOICE",
-            ["QPAY_CLIENT_SECRET"] = "not-a-real-client-secret",
-            ["QPAY_WEBHOOK_SECRET"] = "not-a-real-webhook-secret-0123456789abcdef",
-            ["ALERT_EMAIL"] = null,
-        };
+        var variables = new Dictionary<string, string?>(BicepTemplateTests.RequiredVariables) { ["ALERT_EMAIL"] = null };
 
         Assert.Equal("", await AlertEmailAsync(variables));
         variables["ALERT_EMAIL"] = "oncall@example.com";

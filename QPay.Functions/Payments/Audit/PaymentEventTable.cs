@@ -156,8 +156,9 @@ internal sealed class PaymentEventTable : IPaymentAudit, IPaymentEventLog, IAsyn
                     continue;
                 }
 
-                Interlocked.Add(ref _unwritten, -chunk.Length);
+                // Counted before it stops being unwritten: a flush that returns has seen the loss recorded.
                 Dropped(chunk.Length, "failed", e);
+                Interlocked.Add(ref _unwritten, -chunk.Length);
                 return;
             }
         }
