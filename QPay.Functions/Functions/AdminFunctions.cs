@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -59,11 +58,10 @@ public sealed class AdminFunctions(SessionInspector inspector, SessionChecker ch
             return ApiError.BadRequest($"userId is required and must be {Identifiers.Rule}.", "userId");
         }
 
-        var limit = SessionInspector.DefaultPageSize;
-        var given = request.Query["limit"].FirstOrDefault();
-        if (given is not null && (!int.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > SessionInspector.MaxPageSize))
+        var (limit, badLimit) = QueryNumber.Read(request, "limit", SessionInspector.DefaultPageSize, SessionInspector.MaxPageSize);
+        if (badLimit is not null)
         {
-            return ApiError.BadRequest($"limit must be a whole number from 1 to {SessionInspector.MaxPageSize}.", "limit");
+            return badLimit;
         }
 
         var cursor = request.Query["cursor"].FirstOrDefault();

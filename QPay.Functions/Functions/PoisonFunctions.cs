@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http;
@@ -24,11 +23,10 @@ public sealed class PoisonFunctions(PoisonMessages poison, AppQueues queues)
             return ApiError.NotInternal();
         }
 
-        var peek = PoisonMessages.DefaultPeek;
-        var given = request.Query["peek"].FirstOrDefault();
-        if (given is not null && (!int.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out peek) || peek is < 1 or > PoisonMessages.MaxPeek))
+        var (peek, badPeek) = QueryNumber.Read(request, "peek", PoisonMessages.DefaultPeek, PoisonMessages.MaxPeek);
+        if (badPeek is not null)
         {
-            return ApiError.BadRequest($"peek must be a whole number from 1 to {PoisonMessages.MaxPeek}.", "peek");
+            return badPeek;
         }
 
         return new OkObjectResult(new PoisonListAnswer(true, await poison.ListAsync(peek, cancellationToken)));

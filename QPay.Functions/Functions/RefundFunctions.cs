@@ -99,11 +99,10 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
             return ApiError.BadRequest("status must be pending (the manual refunds still to transfer) or retrying (card reversals QPay has not made yet).", "status");
         }
 
-        var pageSize = DefaultPageSize;
-        var size = request.Query["pageSize"].FirstOrDefault();
-        if (size is not null && (!int.TryParse(size, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        var (pageSize, badPageSize) = QueryNumber.Read(request, "pageSize", DefaultPageSize, MaxPageSize);
+        if (badPageSize is not null)
         {
-            return ApiError.BadRequest($"pageSize must be a whole number from 1 to {MaxPageSize}.", "pageSize");
+            return badPageSize;
         }
 
         var token = request.Query["continuationToken"].FirstOrDefault();
