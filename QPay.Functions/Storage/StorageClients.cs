@@ -11,26 +11,29 @@ namespace QPay.Functions.Storage;
 /// The Table and Queue service clients, built once from <see cref="StorageOptions"/>, plus
 /// table and queue clients that create their table or queue on first use (once per process;
 /// a failed creation is tried again on the next call). Queue messages are base64, as host.json
-/// tells the queue trigger to expect.
+/// tells the queue trigger to expect. Every request is counted (<see cref="StorageRequestCounter"/>).
 /// </summary>
 public sealed class StorageClients
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> _queues = new();
 
-    public StorageClients(IOptions<StorageOptions> options)
+    public StorageClients(IOptions<StorageOptions> options, StorageRequestCounter counter)
     {
         var settings = options.Value;
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        queueOptions.AddPolicy(counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
         if (settings.UsesConnectionString)
         {
-            TableService = new TableServiceClient(settings.ConnectionString);
+            TableService = new TableServiceClient(settings.ConnectionString, tableOptions);
             QueueService = new QueueServiceClient(settings.ConnectionString, queueOptions);
         }
         else
         {
             var credential = CreateCredential(settings);
-            TableService = new TableServiceClient(settings.ResolveTableServiceUri(), credential);
+            TableService = new TableServiceClient(settings.ResolveTableServiceUri(), credential, tableOptions);
             QueueService = new QueueServiceClient(settings.ResolveQueueServiceUri(), credential, queueOptions);
         }
     }

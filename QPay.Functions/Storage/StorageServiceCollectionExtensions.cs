@@ -13,6 +13,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<StorageOptions>, StorageOptionsSetup>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<StorageOptions>().ValidateOnStart();
+        services.AddSingleton<StorageRequestCounter>();
         services.AddSingleton<StorageClients>();
 
         services.AddOptions<RedisOptions>().BindConfiguration(string.Empty).ValidateOnStart();

@@ -34,6 +34,7 @@ public sealed class PaymentMetrics
     private readonly Counter<long> _ledgerRuns;
     private readonly Counter<long> _statusWaits;
     private readonly Counter<long> _retentionRemoved;
+    private readonly Counter<long> _storageRequests;
 
     public PaymentMetrics(IMeterFactory meterFactory)
     {
@@ -59,6 +60,7 @@ public sealed class PaymentMetrics
         _ledgerUnmatched = meter.CreateCounter<long>("qpay.ledger.unmatched", "{payment}", "PAID payments the ledger check could match to no session (or that their claim and refunds do not cover).");
         _ledgerRuns = meter.CreateCounter<long>("qpay.ledger.runs", "{run}", "Ledger check runs by status (completed, failed).");
         _statusWaits = meter.CreateCounter<long>("qpay.status.waits", "{request}", "Live status requests (waitSec) by outcome (changed, timeout, immediate, unavailable, gone).");
+        _storageRequests = meter.CreateCounter<long>("qpay.storage.requests", "{request}", "Requests of the app's Table and Queue clients (each retry counts: a billed transaction), by service (table, queue) and HTTP method.");
     }
 
     /// <summary>The <c>source</c> tag of <c>qpay.webhook.*</c>.</summary>
@@ -133,4 +135,8 @@ public sealed class PaymentMetrics
 
     /// <summary>A status request with waitSec ended: <paramref name="outcome"/> is changed, timeout, immediate, unavailable (Redis) or gone (the client).</summary>
     public void StatusWaited(string outcome) => _statusWaits.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>One request of the app's storage clients to <paramref name="service"/> (table, queue).</summary>
+    public void StorageRequested(string service, string method) => _storageRequests.Add(
+        1, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("method", method));
 }

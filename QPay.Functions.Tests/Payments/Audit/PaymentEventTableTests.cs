@@ -94,12 +94,16 @@ public sealed class PaymentEventTableTests
 
     private static ServiceProvider Services() => new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private static PaymentEventTable Table(ServiceProvider services, string connectionString) => new(
-        new StorageClients(Options.Create(new StorageOptions { ConnectionString = connectionString })),
-        TimeProvider.System,
-        new PaymentMetrics(services.GetRequiredService<IMeterFactory>()),
-        Options.Create(new PaymentOptions()),
-        NullLogger<PaymentEventTable>.Instance);
+    private static PaymentEventTable Table(ServiceProvider services, string connectionString)
+    {
+        var metrics = new PaymentMetrics(services.GetRequiredService<IMeterFactory>());
+        return new(
+            new StorageClients(Options.Create(new StorageOptions { ConnectionString = connectionString }), new StorageRequestCounter(metrics)),
+            TimeProvider.System,
+            metrics,
+            Options.Create(new PaymentOptions()),
+            NullLogger<PaymentEventTable>.Instance);
+    }
 
     /// <summary><c>qpay.audit.dropped</c> of this test's own meter factory, by reason.</summary>
     private sealed class DroppedCounter : IDisposable
