@@ -33,7 +33,8 @@ internal sealed class CostResults
 /// <summary>
 /// The cost phase: payments one after another through the benchmark's flow (seed-session, a status
 /// wait with waitSec=60, the sandbox's payment and QPay's callback, order creation by the queue trigger,
-/// PROCESSED answering the wait), on a fresh instance with a redis-server of its own, counting what
+/// PROCESSED answering the wait), on a fresh instance with an Azurite and a redis-server of its own
+/// (nothing else on the machine can take its queue messages or add to its counts), counting what
 /// each costs: the worker's Table and Queue requests (its own meter, read over EventPipe), the host's
 /// queue requests, Redis commands, QPay calls, and the function executions with their durations.
 /// </summary>
@@ -50,7 +51,12 @@ internal static class Cost
     public static async Task<CostResults> RunAsync(int payments)
     {
         await using var redis = await PrivateRedis.StartAsync();
-        await using var stack = await BenchStack.StartAsync(new Dictionary<string, string> { ["REDIS_DATABASE_URI"] = redis.Uri });
+        await using var azurite = await PrivateAzurite.StartAsync();
+        await using var stack = await BenchStack.StartAsync(new Dictionary<string, string>
+        {
+            ["REDIS_DATABASE_URI"] = redis.Uri,
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        });
         var (host, _) = await stack.StartInstanceAsync();
         await stack.LoadDemoCatalogAsync(host.BaseAddress);
         var runId = Guid.NewGuid().ToString("N")[..8];
