@@ -13,7 +13,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
 {
     /// <summary>Azurite's well-known development account and key (not a secret).</summary>
     private const string Account = "devstoreaccount1";
-    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFMet/KLAZ0NAQ==";
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
     private readonly int[] _ports;
