@@ -7,6 +7,8 @@
 # (instance A's captured log), --no-orders-on-a (the webhook without order creation on the same worker).
 # --backlog [N] runs only the backlog scenario instead (N pending sessions, default 10,000, with
 # --paid-percent, --expiry-sec, --until-expiry, --max-minutes; JSON to artifacts/benchmark-backlog.json).
+# --cost-only [N] runs only the cost phase (N payments, default 50, on an Azurite and a redis-server of its own;
+# JSON to artifacts/benchmark-cost.json); every latency run also ends with it (N = 50 x --scale).
 # See docs/performance.md for what is measured and how to read it.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +26,8 @@ output="$REPO_ROOT/artifacts/benchmark.json"
 for arg in "$@"; do
   if [[ "$arg" == "--backlog" ]]; then
     output="$REPO_ROOT/artifacts/benchmark-backlog.json" # a later --output still wins
+  elif [[ "$arg" == "--cost-only" ]]; then
+    output="$REPO_ROOT/artifacts/benchmark-cost.json"
   fi
 done
 dotnet tools/QPay.Benchmarks/bin/Release/net10.0/QPay.Benchmarks.dll --output "$output" "$@"

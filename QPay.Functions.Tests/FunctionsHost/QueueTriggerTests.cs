@@ -85,6 +85,21 @@ public sealed class QueueTriggerTests : IAsyncLifetime
             "the function's log line of each attempt");
     }
 
+    [Fact]
+    public async Task The_host_counts_its_own_queue_requests_and_its_empty_polls_apart()
+    {
+        await Eventually.UntilAsync(() => _host.StorageRequests.EmptyPolls > 0, "an empty poll of the idle queue");
+        var before = _host.StorageRequests;
+        var (_, messageId) = await SendAsync(failUntil: 0);
+
+        await SmokeApp.WaitForAsync(_host, o => o.QueueMessageId == messageId && o.Succeeded);
+
+        var spent = _host.StorageRequests - before;
+        // At least the receive that found the message, its delete and the queue output's send.
+        Assert.True(spent.Queue - spent.EmptyPolls >= 3, $"{spent.Queue} requests, {spent.EmptyPolls} of them empty polls");
+        Assert.True(_host.StorageRequests.EmptyPolls <= _host.StorageRequests.Queue);
+    }
+
     private IReadOnlyList<InvocationOutcome> Attempts(string messageId) =>
         _host.Invocations.Where(o => o.QueueMessageId == messageId).OrderBy(o => o.DequeueCount).ToList();
 

@@ -48,6 +48,7 @@ internal sealed class BenchResults
     public int LiveWatchRequests { get; set; }
     public int PollingWatchRequests { get; set; }
     public TimeSpan WallTime { get; set; }
+    public CostResults? Cost { get; set; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     public Series this[string name]

@@ -4,6 +4,7 @@ using QPay.Benchmarks;
 // scripts/benchmark.sh runs this: the Markdown table on stdout, progress on stderr, JSON to --output.
 const string Usage =
     "Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log] [--no-orders-on-a]\n" +
+    "       QPay.Benchmarks --cost-only [N] [--output FILE]   (the cost phase alone: N payments, default 50)\n" +
     "       QPay.Benchmarks --backlog [N] [--paid-percent 1] [--expiry-sec S] [--until-expiry] [--max-minutes 40] [--output FILE] [--logs FILE]";
 string? output = null;
 var scale = 1.0;
@@ -15,6 +16,7 @@ int? expirySec = null;
 var untilExpiry = false;
 double? maxMinutes = null;
 var latencyOptions = false;
+int? costOnly = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -40,6 +42,15 @@ for (var i = 0; i < args.Length; i++)
             if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
             {
                 backlog = n;
+                i++;
+            }
+
+            break;
+        case "--cost-only":
+            costOnly = Cost.DefaultPayments(1);
+            if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0)
+            {
+                costOnly = c;
                 i++;
             }
 
@@ -75,12 +86,25 @@ if ((backlog is null && backlogOptions) || (backlog is not null && latencyOption
     return 2;
 }
 
-output ??= Path.Combine(BenchStack.RepositoryRoot, "artifacts", backlog is null ? "benchmark.json" : "benchmark-backlog.json");
+if (costOnly is not null && (backlog is not null || latencyOptions))
+{
+    Console.Error.WriteLine("--cost-only runs the cost phase alone: without --backlog, --scale or --no-orders-on-a.");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+output ??= Path.Combine(BenchStack.RepositoryRoot, "artifacts", costOnly is not null ? "benchmark-cost.json" : backlog is null ? "benchmark.json" : "benchmark-backlog.json");
 try
 {
     string markdown;
     string json;
-    if (backlog is { } sessions)
+    if (costOnly is { } payments)
+    {
+        var cost = await Cost.RunAsync(payments);
+        markdown = CostReport.Markdown(cost);
+        json = CostReport.Document(cost);
+    }
+    else if (backlog is { } sessions)
     {
         var plan = new BacklogPlan(sessions, paidPercent ?? 1, expirySec, untilExpiry, maxMinutes ?? 40);
         var backlogResults = await Backlog.RunAsync(plan, logs);
@@ -91,6 +115,9 @@ try
     else
     {
         var results = await Benchmark.RunAsync(new BenchPlan(scale, ordersOnA), logs);
+        // After the latency run's instances have stopped: none of them may take the phase's queue messages.
+        Console.Error.WriteLine("cost phase");
+        results.Cost = await Cost.RunAsync(Cost.DefaultPayments(scale));
         var rows = Report.Rows(results);
         markdown = Report.Markdown(results, rows);
         json = Report.Json(results, rows);

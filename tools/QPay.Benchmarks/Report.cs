@@ -88,6 +88,10 @@ internal static class Report
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"Wall time: {r.WallTime.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores, {r.StartedAt:yyyy-MM-dd HH:mm} UTC.");
+        if (r.Cost is not null)
+        {
+            text.AppendLine().Append(CostReport.Markdown(r.Cost));
+        }
         return text.ToString();
     }
 
@@ -113,6 +117,7 @@ internal static class Report
         tokens = new { calls = r.TokenCalls, webhooks = r.TokenWebhooksSent, outcomes = r.TokenWebhookReasons, rejectionsLogged = r.TokenRejectionsLogged },
         duplicates = new { checksPerInvoice = r.ChecksPerDuplicateBurst, processedPerInvoice = r.ProcessedPerDuplicateBurst },
         liveWatch = new { live = r.LiveWatchRequests, polling = r.PollingWatchRequests },
+        cost = r.Cost is null ? null : CostReport.Json(r.Cost),
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
     public static string Number(double value) =>

@@ -24,6 +24,7 @@ public sealed class FunctionsHost : IAsyncDisposable
     private readonly FunctionsHostOptions _options;
     private readonly HostLog _log;
     private readonly InvocationOutcomes _outcomes = new();
+    private readonly HostStorageCounter _storage = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _background = [];
     private readonly Dictionary<string, TimerTrigger> _timers = new(StringComparer.OrdinalIgnoreCase);
@@ -49,6 +50,12 @@ public sealed class FunctionsHost : IAsyncDisposable
 
     /// <summary>A snapshot of the finished invocations, oldest first.</summary>
     public IReadOnlyList<InvocationOutcome> Invocations => _outcomes.Snapshot();
+
+    /// <summary>
+    /// The storage requests the host itself has sent so far (queue polling, message deletes and
+    /// renewals, queue outputs), apart from the worker's own; this host's timers use no storage.
+    /// </summary>
+    public HostStorageRequests StorageRequests => _storage.Snapshot();
 
     /// <summary>The functions served, as the dev runner prints them.</summary>
     public IReadOnlyList<HostedFunction> Functions => _functions;
@@ -212,7 +219,7 @@ public sealed class FunctionsHost : IAsyncDisposable
             functions.Add(FunctionDefinition.From(metadata));
         }
 
-        var queues = new QueueClients(settings, hostJson.Queues);
+        var queues = new QueueClients(settings, hostJson.Queues, _storage);
         var invoker = new FunctionInvoker(channel, new QueueOutputWriter(queues, _log));
         StartHttpProxy(init, functions, invoker);
         if (_proxy is not null)
@@ -292,6 +299,7 @@ public sealed class FunctionsHost : IAsyncDisposable
                 _options.MaxQueuePollingInterval ?? hostJson.Queues.MaxPollingInterval,
                 invoker,
                 _outcomes,
+                _storage,
                 _log);
             _functions.Add(new HostedFunction(function.Name, trigger.Type, $"queueTrigger {queueName}"));
             if (_options.EnableQueueTriggers)

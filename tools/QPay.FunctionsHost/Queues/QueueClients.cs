@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure.Core;
 using Azure.Storage.Queues;
 using QPay.FunctionsHost.Hosting;
 
@@ -7,9 +8,9 @@ namespace QPay.FunctionsHost.Queues;
 /// <summary>
 /// Queue clients for the bindings' storage connections. Trigger queues are read raw (the listener
 /// decodes, so a message that is not base64 can go to the poison queue); outputs are written with
-/// host.json's <c>messageEncoding</c> (base64 by default).
+/// host.json's <c>messageEncoding</c> (base64 by default). Every request is counted (<see cref="HostStorageCounter"/>).
 /// </summary>
-internal sealed class QueueClients(AppSettings settings, QueuesOptions options)
+internal sealed class QueueClients(AppSettings settings, QueuesOptions options, HostStorageCounter counter)
 {
     private readonly ConcurrentDictionary<(string Connection, string Queue, bool Raw), QueueClient> _clients = new();
 
@@ -33,12 +34,14 @@ internal sealed class QueueClients(AppSettings settings, QueuesOptions options)
     private QueueClient Get(string? connection, string queueName, string usedBy, bool raw)
     {
         var connectionString = settings.StorageConnectionString(connection, usedBy);
-        return _clients.GetOrAdd((connectionString, queueName, raw), key => new QueueClient(
-            key.Connection,
-            key.Queue,
-            new QueueClientOptions
+        return _clients.GetOrAdd((connectionString, queueName, raw), key =>
+        {
+            var clientOptions = new QueueClientOptions
             {
                 MessageEncoding = !key.Raw && options.Base64Encoding ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None,
-            }));
+            };
+            clientOptions.AddPolicy(counter.Policy, HttpPipelinePosition.PerRetry);
+            return new QueueClient(key.Connection, key.Queue, clientOptions);
+        });
     }
 }

@@ -21,6 +21,7 @@ internal sealed class QueueTriggerListener(
     TimeSpan maxPollingInterval,
     FunctionInvoker invoker,
     InvocationOutcomes outcomes,
+    HostStorageCounter counter,
     HostLog log)
 {
     private static readonly TimeSpan InFlightVisibility = TimeSpan.FromMinutes(10);
@@ -53,6 +54,7 @@ internal sealed class QueueTriggerListener(
 
             if (batch.Length == 0)
             {
+                counter.EmptyPoll();
                 try
                 {
                     await Task.Delay(delay.Next(), stop);
