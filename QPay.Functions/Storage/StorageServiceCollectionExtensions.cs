@@ -14,6 +14,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<StorageOptions>().ValidateOnStart();
         services.AddSingleton<StorageClients>();
+        services.AddSingleton<IPoisonQueue, StoragePoisonQueue>();
 
         services.AddOptions<RedisOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
