@@ -55,8 +55,8 @@ internal sealed class JwtAuthOptionsValidator(DeploymentEnvironment environment)
 
         if (environment.IsAzure && string.IsNullOrWhiteSpace(options.Issuer))
         {
-            // In Azure the issuer is pinned, not taken from whatever the authority's discovery says (or, with
-            // HS256, not checked at all): a token minted for another app on the same authority is refused.
+            // In Azure the issuer is pinned: with HS256 nothing else would check iss, and with an authority
+            // the accepted issuer would be whatever its discovery document answers.
             errors.Add("AUTH_JWT_ISSUER is required in Azure (the iss user JWTs must carry).");
         }
 
