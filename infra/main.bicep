@@ -169,8 +169,9 @@ param authJwtAuthority string = ''
 @description('Expected aud of user JWTs (AUTH_JWT_AUDIENCE); required with an authority.')
 param authJwtAudience string = 'qpay-backend'
 
-@description('Expected iss (AUTH_JWT_ISSUER); empty takes the authority\'s discovery issuer.')
-param authJwtIssuer string = ''
+@minLength(1)
+@description('Expected iss of user JWTs (AUTH_JWT_ISSUER); required: in Azure the app refuses to start without it.')
+param authJwtIssuer string
 
 @description('JWT claim holding the user id (AUTH_USER_ID_CLAIM).')
 param authUserIdClaim string = 'sub'

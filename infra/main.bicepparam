@@ -69,7 +69,8 @@ param ebarimtClassificationCode = readEnvironmentVariable('QPAY_EBARIMT_CLASSIFI
 // ---------------------------------------------------------------- user JWTs: an OIDC authority (production) or an HS256 secret
 param authJwtAuthority = readEnvironmentVariable('AUTH_JWT_AUTHORITY', '')
 param authJwtAudience = readEnvironmentVariable('AUTH_JWT_AUDIENCE', 'qpay-backend')
-param authJwtIssuer = readEnvironmentVariable('AUTH_JWT_ISSUER', '')
+// Required: in Azure the app refuses to start without the iss its user JWTs must carry.
+param authJwtIssuer = readEnvironmentVariable('AUTH_JWT_ISSUER')
 param authUserIdClaim = readEnvironmentVariable('AUTH_USER_ID_CLAIM', 'sub')
 // Only without an authority; goes to Key Vault as AUTH-JWT-SECRET.
 param authJwtSecret = readEnvironmentVariable('AUTH_JWT_SECRET', '')

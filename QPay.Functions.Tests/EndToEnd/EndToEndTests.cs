@@ -186,21 +186,26 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     }
 
     [Fact]
-    public async Task Order_creation_failing_every_time_lands_in_the_poison_queue_after_max_dequeue_count()
+    public async Task Order_creation_failing_every_time_lands_in_the_poison_queue_after_max_dequeue_count_never_to_expire()
     {
         var missing = "missing-" + Guid.NewGuid().ToString("N");
         var body = $$"""{"sessionId":"{{missing}}","invoiceId":"{{missing}}"}""";
         await EndToEndStack.OrderQueue.CreateIfNotExistsAsync();
 
-        await EndToEndStack.OrderQueue.SendMessageAsync(body);
+        var sent = (await EndToEndStack.OrderQueue.SendMessageAsync(body)).Value.MessageId;
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var last = await stack.Host.WaitForInvocationAsync(
-            i => i.FunctionName == "CreateOrders" && i.MovedToPoisonQueue && i.DequeueCount == OrderCreationService.MaxDequeueCount, patience.Token);
+            i => i.FunctionName == "CreateOrders" && i.QueueMessageId == sent && i.DequeueCount == OrderCreationService.MaxDequeueCount, patience.Token);
 
-        Assert.False(last.Succeeded);
-        var attempts = stack.Host.Invocations.Where(i => i.FunctionName == "CreateOrders" && i.QueueMessageId == last.QueueMessageId).ToList();
+        // The last attempt kept the message on the poison queue itself and completed: the host only deletes it.
+        Assert.True(last.Succeeded, last.ExceptionDetails);
+        Assert.False(last.MovedToPoisonQueue);
+        var attempts = stack.Host.Invocations.Where(i => i.FunctionName == "CreateOrders" && i.QueueMessageId == sent).ToList();
         Assert.Equal([1L, 2, 3, 4, 5], attempts.Select(a => a.DequeueCount ?? 0));
-        Assert.True(await TakePoisonMessageAsync(body), "the message is not in the poison queue");
+        Assert.All(attempts.SkipLast(1), a => Assert.False(a.Succeeded));
+        var expiresOn = await TakePoisonMessageAsync(body);
+        Assert.True(expiresOn is not null, "the message is not in the poison queue");
+        Payments.Operations.PoisonKeepingTests.AssertNeverExpires(expiresOn);
         Assert.Contains(stack.Host.Logs, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains(missing) && l.Message.Contains("poison queue"));
     }
 
@@ -594,14 +599,15 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
 
     /// <summary>
     /// Finds the poison message with this body and deletes it, so that runs against a long-lived
-    /// Azurite (the queue name is the app's own) do not pile up messages.
+    /// Azurite (the queue name is the app's own) do not pile up messages; answers when it was to expire
+    /// (null: not found).
     /// </summary>
-    private static async Task<bool> TakePoisonMessageAsync(string body)
+    private static async Task<DateTimeOffset?> TakePoisonMessageAsync(string body)
     {
         var poison = EndToEndStack.PoisonQueue;
         if (!await poison.ExistsAsync())
         {
-            return false;
+            return null;
         }
 
         // Received messages stay hidden for a while, so each batch brings messages not seen yet.
@@ -610,10 +616,10 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
             if (batch.FirstOrDefault(m => m.Body.ToString() == body) is { } ours)
             {
                 await poison.DeleteMessageAsync(ours.MessageId, ours.PopReceipt);
-                return true;
+                return ours.ExpiresOn ?? DateTimeOffset.MinValue;
             }
         }
 
-        return false;
+        return null;
     }
 }

@@ -44,6 +44,7 @@ public sealed class FunctionMetadataTests
         { "ReconcileSession", "queueTrigger", null, null, "qpay-reconcile" },
         { "ReconcilePayments", "timerTrigger", null, null, "*/15 * * * * *" },
         { "RemoveExpiredData", "timerTrigger", null, null, "0 17 * * * *" },
+        { "KeepPoisonMessages", "timerTrigger", null, null, "0 47 * * * *" },
         { "GetLedgerRun", "httpTrigger", "Function", "get", "order/api/internal/payments/qpay/ledger/{date}" },
         { "RunLedgerCheck", "httpTrigger", "Function", "post", "order/api/internal/payments/qpay/ledger/{date}" },
         { "DailyLedgerCheck", "timerTrigger", null, null, "0 30 0 * * *" },

@@ -187,6 +187,125 @@ public sealed class StartupTests
         Assert.Contains("AUTH_JWT_AUDIENCE is required", error.Message);
     }
 
+    /// <summary>Not a developer's machine: no Development flag (as in Azure, or a misconfigured host).</summary>
+    private static readonly Dictionary<string, string?> OutsideDevelopment = new() { ["AZURE_FUNCTIONS_ENVIRONMENT"] = null };
+
+    [Theory]
+    [InlineData("QPAY_BASE_URL")]
+    [InlineData("QPAY_CALLBACK_PUBLIC_BASE_URL")]
+    public async Task Http_url_outside_local_development_stops_startup_naming_the_setting_but_not_its_value(string setting)
+    {
+        const string plainHttp = "http://qpay-plain-http.example.com";
+        using var host = TestApp.Build(new Dictionary<string, string?>(OutsideDevelopment) { [setting] = plainHttp });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"{setting} must be an https:// URL outside local development", error.Message);
+        Assert.DoesNotContain("qpay-plain-http", error.Message);
+    }
+
+    [Theory]
+    [InlineData("QPAY_BASE_URL")]
+    [InlineData("QPAY_CALLBACK_PUBLIC_BASE_URL")]
+    public void Http_url_is_accepted_in_local_development(string setting)
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?>
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = null,
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            [setting] = "http://sandbox.lan.example.com:7080",
+        });
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Theory]
+    [InlineData("QPAY_BASE_URL")]
+    [InlineData("QPAY_CALLBACK_PUBLIC_BASE_URL")]
+    public async Task Azure_is_never_local_development_whatever_the_environment_name_says(string setting)
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?>
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
+            ["WEBSITE_SITE_NAME"] = "func-qpay-ci",
+            ["AUTH_JWT_ISSUER"] = "https://login.example.com/ci/v2.0",
+            [setting] = "http://qpay-plain-http.example.com",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"{setting} must be an https:// URL outside local development", error.Message);
+    }
+
+    [Fact]
+    public void Https_and_loopback_http_urls_are_accepted_outside_local_development()
+    {
+        // The sample's sandbox and callback are http on 127.0.0.1: nothing crosses a network.
+        using var loopback = TestApp.Build(OutsideDevelopment);
+        using var https = TestApp.Build(new Dictionary<string, string?>(OutsideDevelopment)
+        {
+            ["QPAY_BASE_URL"] = "https://merchant.qpay.mn",
+            ["QPAY_CALLBACK_PUBLIC_BASE_URL"] = "https://pay.example.com",
+        });
+
+        loopback.Services.GetRequiredService<IStartupValidator>().Validate();
+        https.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Theory]
+    [InlineData("WEBSITE_INSTANCE_ID", "0123456789abcdef")]
+    [InlineData("WEBSITE_SITE_NAME", "func-qpay-ci")]
+    public async Task Missing_jwt_issuer_stops_startup_in_azure(string platformSetting, string value)
+    {
+        using var host = TestApp.Build(new Dictionary<string, string?> { [platformSetting] = value, ["AUTH_JWT_ISSUER"] = null });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("AUTH_JWT_ISSUER is required in Azure", error.Message);
+    }
+
+    [Fact]
+    public void Jwt_issuer_may_be_empty_outside_azure_and_set_in_azure()
+    {
+        using var local = TestApp.Build(new Dictionary<string, string?>(OutsideDevelopment) { ["AUTH_JWT_ISSUER"] = null });
+        using var azure = TestApp.Build(new Dictionary<string, string?> { ["WEBSITE_INSTANCE_ID"] = "0123456789abcdef", ["AUTH_JWT_ISSUER"] = "qpay-ci" });
+
+        local.Services.GetRequiredService<IStartupValidator>().Validate();
+        azure.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Theory]
+    [InlineData(null, null, null, false, false)]
+    [InlineData("Development", null, null, true, false)]
+    [InlineData("development", null, null, true, false)]
+    [InlineData("Production", null, null, false, false)]
+    [InlineData(null, "Development", null, true, false)]
+    [InlineData("Production", "Development", null, false, false)]
+    [InlineData("Development", null, "func-qpay-ci", false, true)]
+    [InlineData(null, null, "func-qpay-ci", false, true)]
+    public void Deployment_environment_is_decided_by_the_tools_flag_and_the_platforms_variables(
+        string? functionsEnvironment, string? dotnetEnvironment, string? siteName, bool localDevelopment, bool azure)
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder(),
+            new Dictionary<string, string?>
+            {
+                ["AZURE_FUNCTIONS_ENVIRONMENT"] = functionsEnvironment,
+                ["DOTNET_ENVIRONMENT"] = dotnetEnvironment,
+                ["WEBSITE_SITE_NAME"] = siteName,
+            }).Build();
+
+        var environment = new QPay.Functions.Hosting.DeploymentEnvironment(configuration);
+
+        Assert.Equal((localDevelopment, azure), (environment.IsLocalDevelopment, environment.IsAzure));
+    }
+
+    [Fact]
+    public void The_local_sample_runs_as_local_development()
+    {
+        Assert.Equal("Development", LocalSettings.Values()["AZURE_FUNCTIONS_ENVIRONMENT"]);
+    }
+
     [Fact]
     public async Task Validation_failure_never_echoes_a_secret_value()
     {

@@ -65,7 +65,7 @@ public sealed partial class AlertsTemplateTests
 
         // The check is not vacuous: the rules the issue asks for name these.
         Assert.Superset(new HashSet<string> { "qpay.webhook.outcomes", "qpay.payment_check.calls", "qpay.payment_check.duration", "qpay.ledger.unmatched", "qpay.reconciler.backlog", "qpay.invoices.failed" }, used.Metrics);
-        Assert.Superset(new HashSet<string> { "OrderCreationPoisoned", "RefundMessagePoisoned", "ReceiptPoisoned", "WebhookFailed" }, used.Events);
+        Assert.Superset(new HashSet<string> { "OrderCreationPoisoned", "RefundMessagePoisoned", "ReconcileMessagePoisoned", "ReceiptMessagePoisoned", "ReceiptPoisoned", "WebhookFailed" }, used.Events);
     }
 
     [Fact]

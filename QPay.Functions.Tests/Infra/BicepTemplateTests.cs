@@ -21,6 +21,7 @@ public sealed class BicepTemplateTests
         ["QPAY_INVOICE_CODE"] = "TEST_INVOICE",
         ["QPAY_CLIENT_SECRET"] = "not-a-real-client-secret",
         ["QPAY_WEBHOOK_SECRET"] = "not-a-real-webhook-secret-0123456789abcdef",
+        ["AUTH_JWT_ISSUER"] = "https://login.example.com/ci/v2.0",
     };
 
     [Fact]
@@ -60,15 +61,17 @@ public sealed class BicepTemplateTests
         Assert.Equal(600, (int)parameters["paymentSessionTtlSec"]!["value"]!);
     }
 
-    [Fact]
-    public async Task Parameters_file_without_a_required_variable_fails_naming_it()
+    [Theory]
+    [InlineData("QPAY_WEBHOOK_SECRET")]
+    [InlineData("AUTH_JWT_ISSUER")] // the app refuses to start in Azure without it
+    public async Task Parameters_file_without_a_required_variable_fails_naming_it(string variable)
     {
-        var missing = new Dictionary<string, string?>(RequiredVariables) { ["QPAY_WEBHOOK_SECRET"] = null };
+        var missing = new Dictionary<string, string?>(RequiredVariables) { [variable] = null };
 
         var build = await BicepCli.RunAsync(["build-params", "main.bicepparam", "--stdout"], missing);
 
         Assert.NotEqual(0, build.ExitCode);
-        Assert.Contains("QPAY_WEBHOOK_SECRET", build.Output);
+        Assert.Contains(variable, build.Output);
     }
 
     [Fact]

@@ -330,8 +330,11 @@ internal sealed class PaymentsHarness : IAsyncDisposable
     public QueueClient ReceiptQueue() =>
         new(LocalStack.StorageConnectionString, ReceiptQueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
-    public QueueClient ReceiptPoisonQueue() =>
-        new(LocalStack.StorageConnectionString, ReceiptQueueName + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    public QueueClient ReceiptPoisonQueue() => PoisonQueueOf(ReceiptQueueName);
+
+    /// <summary>The poison queue of one of this harness's queues, with the app's base64 encoding.</summary>
+    public static QueueClient PoisonQueueOf(string queueName) =>
+        new(LocalStack.StorageConnectionString, PoisonQueue.NameOf(queueName), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     /// <summary>Feeds the visible messages of this harness's e-receipt queue to the queue function, round after round; answers how many.</summary>
     public Task<int> ProcessReceiptQueueAsync(int maxRounds = 1) =>
@@ -375,8 +378,11 @@ internal sealed class PaymentsHarness : IAsyncDisposable
         await OrderQueue().DeleteIfExistsAsync();
         await RefundQueue().DeleteIfExistsAsync();
         await ReceiptQueue().DeleteIfExistsAsync();
-        await ReceiptPoisonQueue().DeleteIfExistsAsync();
         await ReconcileQueue().DeleteIfExistsAsync();
+        foreach (var queue in new[] { OrderQueueName, RefundQueueName, ReceiptQueueName, ReconcileQueueName })
+        {
+            await PoisonQueueOf(queue).DeleteIfExistsAsync();
+        }
     }
 }
 

@@ -2,17 +2,19 @@ using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Operations;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Storage;
 
 namespace QPay.Functions.Functions;
 
 /// <summary>
-/// Turns a verified invoice into orders. Exceptions escape so the queue retries; after host.json's
-/// maxDequeueCount attempts the runtime moves the message to <c>qpay-order-creation-poison</c>,
-/// and the last failure is logged as an error with the session and invoice ids.
+/// Turns a verified invoice into orders. Exceptions escape so the queue retries; the last of host.json's
+/// maxDequeueCount attempts is logged as an error with the session and invoice ids and puts the message on
+/// <c>qpay-order-creation-poison</c> itself, never to expire, then completes. Should that write fail, it throws
+/// and the runtime moves the message (a 7-day copy, which <see cref="PoisonKeeperFunction"/> keeps).
 /// </summary>
-public sealed class OrderCreationFunction(OrderCreationService orders, ILogger<OrderCreationFunction> logger)
+public sealed class OrderCreationFunction(OrderCreationService orders, AppQueues queues, IPoisonQueue poison, ILogger<OrderCreationFunction> logger)
 {
     [Function(nameof(CreateOrders))]
     public async Task CreateOrders(
@@ -32,16 +34,14 @@ public sealed class OrderCreationFunction(OrderCreationService orders, ILogger<O
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            if (message.DequeueCount >= OrderCreationService.MaxDequeueCount)
-            {
-                Log.OrderCreationPoisoned(logger, exception, request.SessionId, request.InvoiceId, message.DequeueCount);
-            }
-            else
+            if (message.DequeueCount < OrderCreationService.MaxDequeueCount)
             {
                 Log.OrderCreationFailed(logger, exception, request.SessionId, request.InvoiceId, message.DequeueCount);
+                throw;
             }
 
-            throw;
+            Log.OrderCreationPoisoned(logger, exception, request.SessionId, request.InvoiceId, message.DequeueCount);
+            await poison.KeepAsync(queues.Orders.Name, message.Body.ToString(), CancellationToken.None);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using QPay.Functions.Payments.Operations;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Refunding;
 using QPay.Functions.Payments.Refunds;
@@ -12,10 +13,11 @@ namespace QPay.Functions.Functions;
 /// <summary>
 /// Carries a session's refund on: started by the automatic cases, retried after QPay refused or
 /// did not answer (the processor sends itself a delayed message). QPay's failures never throw;
-/// a storage failure does, so the queue retries it and, after maxDequeueCount attempts, moves it
-/// to <c>qpay-refunds-poison</c>, where the reconciler's index still finds the session.
+/// a storage failure does, so the queue retries it; the last of maxDequeueCount attempts puts it on
+/// <c>qpay-refunds-poison</c> itself (never to expire) and completes, and the reconciler's index still
+/// finds the session. Should that write fail, it throws and the runtime moves the message.
 /// </summary>
-public sealed class RefundQueueFunction(RefundProcessor processor, IRefundQueue queue, ILogger<RefundQueueFunction> logger)
+public sealed class RefundQueueFunction(RefundProcessor processor, IRefundQueue queue, AppQueues queues, IPoisonQueue poison, ILogger<RefundQueueFunction> logger)
 {
     [Function(nameof(ProcessRefund))]
     public async Task ProcessRefund(
@@ -35,16 +37,14 @@ public sealed class RefundQueueFunction(RefundProcessor processor, IRefundQueue 
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            if (message.DequeueCount >= OrderCreationService.MaxDequeueCount)
-            {
-                Log.RefundMessagePoisoned(logger, exception, sessionId, message.DequeueCount);
-            }
-            else
+            if (message.DequeueCount < OrderCreationService.MaxDequeueCount)
             {
                 Log.RefundMessageFailed(logger, exception, sessionId, message.DequeueCount);
+                throw;
             }
 
-            throw;
+            Log.RefundMessagePoisoned(logger, exception, sessionId, message.DequeueCount);
+            await poison.KeepAsync(queues.Refunds.Name, message.Body.ToString(), CancellationToken.None);
         }
     }
 

@@ -32,6 +32,7 @@ public static class QPayBackendExtensions
     public static IServiceCollection AddQPayBackendServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DeploymentEnvironment>(); // read by the validators that are stricter outside local development
         services.AddMetrics();
         services.AddSingleton<PaymentMetrics>();
         services.AddOptions<KeyVaultOptions>().BindConfiguration(string.Empty).ValidateOnStart();

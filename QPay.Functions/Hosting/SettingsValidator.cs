@@ -48,6 +48,25 @@ internal abstract class SettingsValidator<TOptions> : IValidateOptions<TOptions>
         }
     }
 
+    /// <summary>
+    /// An absolute http(s) URL that must be https:// outside local development (<see cref="DeploymentEnvironment"/>),
+    /// where it carries secrets or tokens over a network. http:// to a loopback address stays allowed everywhere:
+    /// it never leaves the machine, so it can only be a local sandbox or a test stack (as for AUTH_JWT_AUTHORITY).
+    /// </summary>
+    protected static void HttpsOutsideDevelopment(string setting, string? value, DeploymentEnvironment environment, List<string> errors)
+    {
+        AbsoluteHttpUrl(setting, value, errors);
+        if (!environment.IsLocalDevelopment
+            && Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            errors.Add($"{setting} must be an https:// URL outside local development (AZURE_FUNCTIONS_ENVIRONMENT=Development, not in Azure).");
+        }
+    }
+
+    /// <summary>True for an absolute URL whose host is a loopback address (127.0.0.1, ::1, localhost).</summary>
+    protected static bool IsLoopback(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback;
+
     protected static void InRange(string setting, long value, long min, long max, List<string> errors)
     {
         if (value < min || value > max)

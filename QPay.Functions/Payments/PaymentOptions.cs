@@ -166,13 +166,14 @@ public static class LatePayments
     public const string Refund = "refund";
 }
 
-internal sealed class PaymentOptionsValidator : SettingsValidator<PaymentOptions>
+internal sealed class PaymentOptionsValidator(DeploymentEnvironment environment) : SettingsValidator<PaymentOptions>
 {
     private const int MaxCallbackBaseLength = 119;
 
     protected override void Validate(PaymentOptions options, List<string> errors)
     {
-        AbsoluteHttpUrl("QPAY_CALLBACK_PUBLIC_BASE_URL", options.CallbackPublicBaseUrl, errors);
+        // The callback URL carries the session's webhook token in its query.
+        HttpsOutsideDevelopment("QPAY_CALLBACK_PUBLIC_BASE_URL", options.CallbackPublicBaseUrl, environment, errors);
         if (options.CallbackPublicBaseUrl is { Length: > MaxCallbackBaseLength })
         {
             // QPay accepts callback URLs of at most 255 characters; path, session id and token take 136.

@@ -90,6 +90,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<SessionChecker>();
         services.AddSingleton<AppQueues>();
         services.AddSingleton<PoisonMessages>();
+        services.AddSingleton<PoisonKeeper>();
 
         services.AddOptions<RetentionOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();

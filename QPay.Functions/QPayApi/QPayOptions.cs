@@ -56,11 +56,12 @@ public sealed class QPayOptions
     }
 }
 
-internal sealed class QPayOptionsValidator : SettingsValidator<QPayOptions>
+internal sealed class QPayOptionsValidator(DeploymentEnvironment environment) : SettingsValidator<QPayOptions>
 {
     protected override void Validate(QPayOptions options, List<string> errors)
     {
-        AbsoluteHttpUrl("QPAY_BASE_URL", options.BaseUrl, errors);
+        // The client secret and every bearer token go to this URL.
+        HttpsOutsideDevelopment("QPAY_BASE_URL", options.BaseUrl, environment, errors);
         Required("QPAY_CLIENT_ID", options.ClientId, errors);
         Required("QPAY_CLIENT_SECRET", options.ClientSecret, errors);
         Required("QPAY_INVOICE_CODE", options.InvoiceCode, errors);

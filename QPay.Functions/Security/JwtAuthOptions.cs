@@ -32,7 +32,7 @@ public sealed class JwtAuthOptions
     public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 }
 
-internal sealed class JwtAuthOptionsValidator : SettingsValidator<JwtAuthOptions>
+internal sealed class JwtAuthOptionsValidator(DeploymentEnvironment environment) : SettingsValidator<JwtAuthOptions>
 {
     protected override void Validate(JwtAuthOptions options, List<string> errors)
     {
@@ -53,9 +53,13 @@ internal sealed class JwtAuthOptionsValidator : SettingsValidator<JwtAuthOptions
             Required("AUTH_JWT_AUDIENCE", options.Audience, errors);
         }
 
+        if (environment.IsAzure && string.IsNullOrWhiteSpace(options.Issuer))
+        {
+            // In Azure the issuer is pinned: with HS256 nothing else would check iss, and with an authority
+            // the accepted issuer would be whatever its discovery document answers.
+            errors.Add("AUTH_JWT_ISSUER is required in Azure (the iss user JWTs must carry).");
+        }
+
         Required("AUTH_USER_ID_CLAIM", options.UserIdClaim, errors);
     }
-
-    private static bool IsLoopback(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback;
 }

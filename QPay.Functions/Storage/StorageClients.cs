@@ -61,12 +61,22 @@ public sealed class StorageClients
     /// <summary>Azure Queue Storage hides a message for at most 7 days.</summary>
     private static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(7);
 
+    /// <summary>Queue Storage's time-to-live for a message that never expires (the default is 7 days).</summary>
+    public static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
     /// <summary>Puts a message on the queue, invisible for <paramref name="delay"/> (a retry's wait; at most 7 days).</summary>
-    public async Task SendAsync(string queueName, string message, TimeSpan delay, CancellationToken cancellationToken)
+    public Task SendAsync(string queueName, string message, TimeSpan delay, CancellationToken cancellationToken) =>
+        SendAsync(queueName, message, delay, timeToLive: null, cancellationToken);
+
+    /// <summary>
+    /// As above, kept for <paramref name="timeToLive"/> (null: Queue Storage's default of 7 days;
+    /// <see cref="NeverExpires"/>: until it is taken).
+    /// </summary>
+    public async Task SendAsync(string queueName, string message, TimeSpan delay, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         var queue = await GetQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
         var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay < MaxVisibilityDelay ? delay : MaxVisibilityDelay;
-        await queue.SendMessageAsync(message, visibility, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await queue.SendMessageAsync(message, visibility, timeToLive, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<T> GetOrCreate<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string name, Func<Task<T>> create)

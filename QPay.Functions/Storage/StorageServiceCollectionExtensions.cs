@@ -15,6 +15,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().ValidateOnStart();
         services.AddSingleton<StorageRequestCounter>();
         services.AddSingleton<StorageClients>();
+        services.AddSingleton<IPoisonQueue, StoragePoisonQueue>();
 
         services.AddOptions<RedisOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();

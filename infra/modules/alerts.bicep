@@ -145,7 +145,7 @@ AppMetrics
   }
   {
     name: 'poison-messages'
-    description: 'A queue message failed 5 times and went to a poison queue (OrderCreationPoisoned, RefundMessagePoisoned, ReceiptPoisoned): fix, then POST /poison/replay.'
+    description: 'A queue message failed 5 times and went to a poison queue (OrderCreationPoisoned, RefundMessagePoisoned, ReconcileMessagePoisoned, ReceiptMessagePoisoned, ReceiptPoisoned): fix, then POST /poison/replay.'
     severity: 1
     frequency: 'PT15M'
     window: 'PT15M'
@@ -153,7 +153,7 @@ AppMetrics
     threshold: 0
     query: '''
 AppTraces
-| where tostring(Properties["EventName"]) in ("OrderCreationPoisoned", "RefundMessagePoisoned", "ReceiptPoisoned")
+| where tostring(Properties["EventName"]) in ("OrderCreationPoisoned", "RefundMessagePoisoned", "ReconcileMessagePoisoned", "ReceiptMessagePoisoned", "ReceiptPoisoned")
 | summarize value = count()
 '''
   }

@@ -115,7 +115,8 @@ public sealed class EbarimtTests
         Assert.Equal(2, (await harness.Get<IOrderStore>().ListForUserAsync("user-ebarimt-poison", default)).Count(o => o.SessionId == sessionId));
         Assert.Equal((ReceiptStatus.Failed, "EBARIMT_NOT_REGISTERED"), (session.Receipts!.Status, session.Receipts.Receipts.Single().LastError));
         Assert.Equal(5, harness.QPayCalls(EndpointKeys.EbarimtCreate));
-        Assert.Single((await harness.ReceiptPoisonQueue().PeekMessagesAsync(10)).Value);
+        var poisoned = Assert.Single((await harness.ReceiptPoisonQueue().PeekMessagesAsync(10)).Value);
+        Operations.PoisonKeepingTests.AssertNeverExpires(poisoned.ExpiresOn);
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "ReceiptPoisoned" && r.Level == LogLevel.Error
             && r.Message.Contains(sessionId) && r.Message.Contains(paymentId));
 

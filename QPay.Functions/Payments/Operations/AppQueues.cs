@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Receipts;
+using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Operations;
 
@@ -7,7 +8,7 @@ namespace QPay.Functions.Payments.Operations;
 /// <param name="Alias">The short name the admin routes accept (orders, refunds, reconcile, ebarimt).</param>
 public sealed record AppQueue(string Alias, string Name)
 {
-    public string PoisonName => Name + "-poison";
+    public string PoisonName => PoisonQueue.NameOf(Name);
 }
 
 /// <summary>
@@ -18,13 +19,15 @@ public sealed class AppQueues(IOptions<PaymentOptions> payments, IOptions<Ebarim
 {
     public const string Ebarimt = "ebarimt";
 
-    public IReadOnlyList<AppQueue> All =>
-    [
-        new("orders", payments.Value.OrderCreationQueue),
-        new("refunds", payments.Value.RefundQueue),
-        new("reconcile", payments.Value.ReconcileQueue),
-        new(Ebarimt, ebarimt.Value.Queue),
-    ];
+    public AppQueue Orders => new("orders", payments.Value.OrderCreationQueue);
+
+    public AppQueue Refunds => new("refunds", payments.Value.RefundQueue);
+
+    public AppQueue Reconcile => new("reconcile", payments.Value.ReconcileQueue);
+
+    public AppQueue Receipts => new(Ebarimt, ebarimt.Value.Queue);
+
+    public IReadOnlyList<AppQueue> All => [Orders, Refunds, Reconcile, Receipts];
 
     /// <summary>The queue named by its alias, its name or its poison queue's name (case-insensitive), or null.</summary>
     public AppQueue? Find(string? name) => name is null ? null : All.FirstOrDefault(q =>

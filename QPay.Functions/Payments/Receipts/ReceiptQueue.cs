@@ -18,17 +18,17 @@ public interface IReceiptQueue
 {
     Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken);
 
-    /// <summary>Puts a message that used up its attempts on <c>qpay-ebarimt-poison</c>, where an operator finds it.</summary>
+    /// <summary>Puts a message that used up its attempts on <c>qpay-ebarimt-poison</c>, where an operator finds it (it never expires).</summary>
     Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken);
 }
 
-internal sealed class StorageReceiptQueue(StorageClients storage, IOptions<EbarimtOptions> options) : IReceiptQueue
+internal sealed class StorageReceiptQueue(StorageClients storage, IPoisonQueue poison, IOptions<EbarimtOptions> options) : IReceiptQueue
 {
     public Task EnqueueAsync(ReceiptMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
         storage.SendAsync(options.Value.Queue, Serialize(message), delay, cancellationToken);
 
     public Task PoisonAsync(ReceiptMessage message, CancellationToken cancellationToken) =>
-        storage.SendAsync(options.Value.Queue + "-poison", Serialize(message), TimeSpan.Zero, cancellationToken);
+        poison.KeepAsync(options.Value.Queue, Serialize(message), cancellationToken);
 
     private static string Serialize(ReceiptMessage message) => JsonSerializer.Serialize(message, ReceiptQueueJson.Default.ReceiptMessage);
 }
