@@ -235,10 +235,10 @@ public sealed class FaultTests
 
     private sealed class ShopFailingOrderStore(IOrderStore inner, string shopId, Func<bool> shouldFail) : IOrderStore
     {
-        public Task UpsertAsync(Order order, CancellationToken cancellationToken) =>
-            order.ShopId == shopId && shouldFail()
+        public Task UpsertAllAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken) =>
+            orders.Any(o => o.ShopId == shopId) && shouldFail()
                 ? throw new InvalidOperationException($"simulated failure writing {shopId}'s order")
-                : inner.UpsertAsync(order, cancellationToken);
+                : inner.UpsertAllAsync(orders, cancellationToken);
 
         public Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken) =>
             inner.ListForUserAsync(userId, cancellationToken);

@@ -71,10 +71,7 @@ public sealed class OrderCreationService(
         }
 
         var split = OrderSplitter.Split(session, message.InvoiceId, claim.VerifiedAt);
-        foreach (var order in split)
-        {
-            await orders.UpsertAsync(order, cancellationToken).ConfigureAwait(false);
-        }
+        await orders.UpsertAllAsync(split, cancellationToken).ConfigureAwait(false);
 
         var orderIds = split.Select(o => o.OrderId).ToList();
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
