@@ -93,7 +93,8 @@ internal sealed class ProcessedInvoiceTableStore(
 
     public async Task<bool> TryUpdateAsync(string sessionId, string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken)
     {
-        var inPartition = await InSessionPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var inPartition = ClaimOf(claimRows, invoiceId) is not null || sessionRow?.ClaimInSessionPartition == true;
         var table = await TableAsync(inPartition, cancellationToken).ConfigureAwait(false);
         var (partition, row) = inPartition ? (sessionId, ProcessedInvoiceEntity.SessionPartitionRowKey(invoiceId)) : (invoiceId, ProcessedInvoiceEntity.ClaimRowKey);
         var (_, written) = await OptimisticUpdate.ApplyAsync<ProcessedInvoiceEntity>(table, partition, row, entity =>
@@ -121,7 +122,7 @@ internal sealed class ProcessedInvoiceTableStore(
             throw new ArgumentException("A claim never goes back from OrdersCreated.", nameof(claim));
         }
 
-        if (!read.Session.ClaimInSessionPartition)
+        if (!read.InSessionPartition)
         {
             return await WriteLegacyAsync(read, claim, sessionChange, cancellationToken).ConfigureAwait(false);
         }
@@ -239,10 +240,16 @@ internal sealed class ProcessedInvoiceTableStore(
     {
         var session = sessionRow.ToSession();
         var wanted = invoiceId ?? session.InvoiceId;
-        var claim = wanted is null ? null
-            : session.ClaimInSessionPartition ? ClaimOf(claimRows, wanted)
-            : await ReadLegacyAsync(wanted, cancellationToken).ConfigureAwait(false);
-        return new SessionWithClaim(session, claim?.ToClaim()) { SessionETag = sessionRow.ETag, ClaimETag = claim?.ETag ?? default };
+        // A claim row in the partition counts even on a row without the marker (one rewritten by an
+        // older release, which does not know it): the claim is where it is found.
+        var here = wanted is null ? null : ClaimOf(claimRows, wanted);
+        var claim = here ?? (wanted is null || session.ClaimInSessionPartition ? null : await ReadLegacyAsync(wanted, cancellationToken).ConfigureAwait(false));
+        return new SessionWithClaim(session, claim?.ToClaim())
+        {
+            SessionETag = sessionRow.ETag,
+            ClaimETag = claim?.ETag ?? default,
+            InSessionPartition = here is not null || (claim is null && session.ClaimInSessionPartition),
+        };
     }
 
     private static ProcessedInvoiceEntity? ClaimOf(List<TableEntity> claimRows, string invoiceId)

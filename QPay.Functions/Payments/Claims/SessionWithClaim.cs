@@ -12,6 +12,9 @@ public sealed record SessionWithClaim(PaymentSession Session, ProcessedInvoice? 
     internal ETag SessionETag { get; init; }
 
     internal ETag ClaimETag { get; init; }
+
+    /// <summary>Where the claim is (or is to be) written: its session's partition, else ProcessedInvoices.</summary>
+    internal bool InSessionPartition { get; init; }
 }
 
 /// <summary>What writing a claim with its session came to.</summary>
