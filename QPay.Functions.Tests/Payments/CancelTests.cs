@@ -161,7 +161,7 @@ public sealed class CancelTests(HarnessFixture fixture) : IClassFixture<HarnessF
         await Harness.PayAsync(invoiceId);
         var paid = await Harness.CancelAsync(user, sessionId);
         Assert.Equal((409, "ALREADY_PAID"), (paid.Status, paid.Error));
-        Assert.True((await Harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default)) is { State: ClaimState.Verified });
+        Assert.True((await Harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default)) is { State: ClaimState.Verified });
     }
 
     private static string User() => "user-cancel-" + Guid.NewGuid().ToString("N")[..10];
@@ -189,7 +189,7 @@ public sealed class LatePaymentRefundPolicyTests
         var session = (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!;
         Assert.Equal(SessionStatus.RefundPending, session.Status);
         Assert.Equal(Carts.TwoSellersMnt, session.PaidMnt);
-        Assert.Equal(ClaimState.HeldForRefund, (await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default))!.State);
+        Assert.Equal(ClaimState.HeldForRefund, (await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default))!.State);
         Assert.Empty(await harness.Get<IOrderStore>().ListForUserAsync(user, default));
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "LatePayment" && r.Message.Contains("refund"));
     }

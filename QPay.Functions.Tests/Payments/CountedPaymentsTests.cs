@@ -162,7 +162,7 @@ public sealed class CountedPaymentsTests
         Assert.Equal(StatusCodes.Status200OK, answer.Status);
         Assert.Equal("NOT_PAID", answer.Reason);
         Assert.False(answer.Body.GetProperty("processed").GetBoolean());
-        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default));
         Assert.Equal(SessionStatus.Pending, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
         Assert.Equal(0, await harness.QueuedOrderMessagesAsync());
     }
@@ -180,7 +180,7 @@ public sealed class CountedPaymentsTests
 
         Assert.True(answer.Body.GetProperty("processed").GetBoolean());
         var session = await harness.Get<ISessionStore>().GetAsync(sessionId, default);
-        var claim = await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default);
+        var claim = await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default);
         Assert.Equal([repaid], claim!.PaymentIds);
         Assert.Equal(session!.ExpectedMnt, claim.PaidMnt);
         Assert.Equal(session.ExpectedMnt, session.PaidMnt);

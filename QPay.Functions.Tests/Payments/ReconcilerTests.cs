@@ -267,7 +267,7 @@ public sealed class ReconcilerTests
 
         Assert.Equal(1, summary.Requeued);
         Assert.Equal(0, summary.Checked);
-        Assert.Equal(ClaimState.OrdersCreated, (await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default))!.State);
+        Assert.Equal(ClaimState.OrdersCreated, (await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default))!.State);
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
     }
 
@@ -275,13 +275,13 @@ public sealed class ReconcilerTests
     public async Task The_timer_function_queues_the_visit_and_the_queue_function_checks_it()
     {
         await using var harness = await PaymentsHarness.StartAsync(services: ImmediateSchedule);
-        var (_, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-6");
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-rc-6");
         await harness.PayAsync(invoiceId);
 
         await harness.Function<ReconcilerFunction>().ReconcilePayments(new Microsoft.Azure.Functions.Worker.TimerInfo(), default);
         var message = Assert.Single((await harness.ReconcileQueue().ReceiveMessagesAsync(32)).Value);
         await harness.Function<ReconcileQueueFunction>().ReconcileSession(message, default);
 
-        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default));
     }
 }

@@ -83,7 +83,7 @@ public sealed class SessionCacheIntegrityTests
 
         Assert.Equal("AMOUNT_MISMATCH", answer.Reason);
         Assert.False(answer.Body.GetProperty("processed").GetBoolean());
-        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default));
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default));
         Assert.Equal(0, await harness.QueuedOrderMessagesAsync());
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.StartsWith("Session loaded from database", StringComparison.Ordinal));
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Id.Name == "AmountMismatch" && r.Message.Contains($"{expected} MNT expected"));

@@ -30,6 +30,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         public string UnpaidInvoice { get; private set; } = null!;
 
         /// <summary>Seeded and paid at QPay, no callback yet: its payment id belongs to another invoice than <see cref="UnpaidInvoice"/>.</summary>
+        public string PaidSession { get; private set; } = null!;
         public string PaidInvoice { get; private set; } = null!;
         public string PaidPaymentId { get; private set; } = null!;
 
@@ -41,7 +42,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         {
             Harness = await PaymentsHarness.StartAsync();
             (UnpaidSession, UnpaidInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
-            (_, PaidInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
+            (PaidSession, PaidInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
             PaidPaymentId = await Harness.PayAsync(PaidInvoice);
             (ProcessedSession, ProcessedInvoice) = await Harness.SeedTwoSellerSessionAsync(Owner);
             await Harness.CallbackAsync(ProcessedInvoice, await Harness.PayAsync(ProcessedInvoice));
@@ -300,9 +301,9 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 
         var claims = harness.Get<IProcessedInvoiceStore>();
         var claimStates = new List<string>();
-        foreach (var invoice in new[] { world.UnpaidInvoice, world.PaidInvoice, world.ProcessedInvoice })
+        foreach (var (session, invoice) in new[] { (world.UnpaidSession, world.UnpaidInvoice), (world.PaidSession, world.PaidInvoice), (world.ProcessedSession, world.ProcessedInvoice) })
         {
-            claimStates.Add((await claims.GetAsync(invoice, default))?.State.ToString() ?? "none");
+            claimStates.Add((await claims.GetAsync(session, invoice, default))?.State.ToString() ?? "none");
         }
 
         var receipts = new List<string>();

@@ -158,7 +158,7 @@ public sealed class FaultTests
 
         var callback = await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
         var queuedAfterCrash = await harness.QueuedOrderMessagesAsync();
-        var claimAfterCrash = await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, default);
+        var claimAfterCrash = await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, default);
         await harness.ReconcileAsync();
         await harness.ProcessOrderQueueAsync();
 
@@ -207,7 +207,7 @@ public sealed class FaultTests
         {
             var session = await harness.Get<ISessionStore>().GetAsync(sessionId, default);
             Assert.Equal(SessionStatus.Processed, session!.Status);
-            var claim = await harness.Get<IProcessedInvoiceStore>().GetAsync(session.InvoiceId!, default);
+            var claim = await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, session.InvoiceId!, default);
             Assert.Equal(ClaimState.OrdersCreated, claim!.State);
             var ofSession = orders.Where(o => o.SessionId == sessionId).ToList();
             Assert.Equal(session.Sellers.Order(), ofSession.Select(o => o.ShopId).Order());
@@ -235,10 +235,10 @@ public sealed class FaultTests
 
     private sealed class ShopFailingOrderStore(IOrderStore inner, string shopId, Func<bool> shouldFail) : IOrderStore
     {
-        public Task UpsertAsync(Order order, CancellationToken cancellationToken) =>
-            order.ShopId == shopId && shouldFail()
+        public Task UpsertAllAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken) =>
+            orders.Any(o => o.ShopId == shopId) && shouldFail()
                 ? throw new InvalidOperationException($"simulated failure writing {shopId}'s order")
-                : inner.UpsertAsync(order, cancellationToken);
+                : inner.UpsertAllAsync(orders, cancellationToken);
 
         public Task<IReadOnlyList<Order>> ListForUserAsync(string userId, CancellationToken cancellationToken) =>
             inner.ListForUserAsync(userId, cancellationToken);

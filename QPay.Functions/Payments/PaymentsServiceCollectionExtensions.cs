@@ -35,7 +35,9 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IPaymentEventLog>(sp => sp.GetRequiredService<PaymentEventTable>());
 
         services.AddSingleton<ISessionStore, SessionTableStore>();
-        services.AddSingleton<ISessionCache, RedisSessionCache>();
+        services.AddSingleton<RedisSessionCache>();
+        services.AddSingleton<ISessionCache>(sp => sp.GetRequiredService<RedisSessionCache>());
+        services.AddSingleton<ISessionCacheLock>(sp => sp.GetRequiredService<RedisSessionCache>());
         services.AddSingleton<SeedSessionService>();
         services.AddSingleton<IUserOpenSessions, UserOpenSessionsTable>();
         services.AddSingleton<OpenSessionCap>();

@@ -9,8 +9,13 @@ public static class RedisKeys
     /// <summary>The signed cached copy of a payment session (TTL: the session's life).</summary>
     public const string SessionPrefix = "payment-session:";
 
-    /// <summary>A short lock per invoice in front of QPay's <c>payment/check</c>.</summary>
-    public const string CheckLockPrefix = "qpay:check-lock:";
+    /// <summary>
+    /// A short lock per session (so per invoice: a session has one) in front of QPay's <c>payment/check</c>:
+    /// <c>{payment-session:&lt;sessionId&gt;}:check-lock</c>. Its hash tag is the session copy's whole key, so
+    /// both are in one hash slot and one script reads the copy and takes the lock (a cluster refuses a
+    /// script whose keys are in different slots).
+    /// </summary>
+    public const string CheckLockSuffix = "}:check-lock";
 
     /// <summary>A short lock per session while its refunds are carried out (saves QPay duplicate checks).</summary>
     public const string RefundLockPrefix = "qpay:refund-lock:";
@@ -23,7 +28,7 @@ public static class RedisKeys
 
     public static string Session(string sessionId) => SessionPrefix + sessionId;
 
-    public static string CheckLock(string invoiceId) => CheckLockPrefix + invoiceId;
+    public static string CheckLock(string sessionId) => "{" + Session(sessionId) + CheckLockSuffix;
 
     public static string RefundLock(string sessionId) => RefundLockPrefix + sessionId;
 

@@ -150,7 +150,7 @@ public sealed class RetentionTests
 
         var session = await harness.Get<ISessionStore>().GetAsync(sessionId, CancellationToken.None);
         Assert.Equal(SessionStatus.Processed, session!.Status);
-        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, CancellationToken.None));
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, CancellationToken.None));
         Assert.All(session.OrderIds, id => Assert.NotNull(harness.Get<IOrderStore>().GetAsync(user, id, CancellationToken.None).Result));
         Assert.Equal(2, session.OrderIds.Count);
         Assert.NotEmpty(await harness.Get<IReceiptStore>().ListAsync(sessionId, CancellationToken.None));
@@ -185,7 +185,7 @@ public sealed class RetentionTests
         Assert.Equal(2, summary.Of(RetentionKinds.Order));
         Assert.Equal(1, summary.Of(RetentionKinds.Receipt));
         Assert.Null(await store.GetAsync(old, CancellationToken.None));
-        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(oldInvoice, CancellationToken.None));
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(old, oldInvoice, CancellationToken.None));
         Assert.All(oldOrders, id => Assert.Null(harness.Get<IOrderStore>().GetAsync(user, id, CancellationToken.None).Result));
         Assert.Empty(await harness.Get<IReceiptStore>().ListAsync(old, CancellationToken.None));
         Assert.Empty(await harness.EventsAsync(old));
@@ -198,7 +198,7 @@ public sealed class RetentionTests
         Assert.Equal(SessionStatus.Pending, (await store.GetAsync(pending, CancellationToken.None))!.Status);
         var kept = await store.GetAsync(recent, CancellationToken.None);
         Assert.Equal(SessionStatus.Processed, kept!.Status);
-        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(recentInvoice, CancellationToken.None));
+        Assert.NotNull(await harness.Get<IProcessedInvoiceStore>().GetAsync(recent, recentInvoice, CancellationToken.None));
         Assert.All(kept.OrderIds, id => Assert.NotNull(harness.Get<IOrderStore>().GetAsync(user, id, CancellationToken.None).Result));
         Assert.NotEmpty(await harness.EventsAsync(recent));
 
@@ -261,7 +261,7 @@ public sealed class RetentionTests
         // answers a batch delete of rows already gone with success (Azure answers 404, which is not counted).
         Assert.Equal(1, runs.Sum(r => r.Of(RetentionKinds.Claim)));
         Assert.All(orderIds, id => Assert.Null(harness.Get<IOrderStore>().GetAsync(user, id, CancellationToken.None).Result));
-        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(invoiceId, CancellationToken.None));
+        Assert.Null(await harness.Get<IProcessedInvoiceStore>().GetAsync(sessionId, invoiceId, CancellationToken.None));
         Assert.Empty(await harness.EventsAsync(sessionId));
     }
 

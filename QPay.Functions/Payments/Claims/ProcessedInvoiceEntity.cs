@@ -6,9 +6,26 @@ using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Claims;
 
+/// <summary>
+/// A claim row: in its session's partition (PaymentSessions, PK = sessionId, RK =
+/// <c>claim~&lt;invoiceId&gt;</c>) for sessions seeded since claims moved there, or in the
+/// ProcessedInvoices table (PK = invoiceId, RK = <see cref="ClaimRowKey"/>) for older ones.
+/// </summary>
 internal sealed class ProcessedInvoiceEntity : ITableEntity
 {
+    /// <summary>The row key of a claim in the ProcessedInvoices table (sessions seeded before claims moved).</summary>
     public const string ClaimRowKey = "claim";
+
+    /// <summary>The row key prefix of a claim in its session's partition.</summary>
+    public const string SessionPartitionPrefix = "claim~";
+
+    public static string SessionPartitionRowKey(string invoiceId) => SessionPartitionPrefix + invoiceId;
+
+    /// <summary>The table and keys of the session's claim of <paramref name="invoiceId"/>.</summary>
+    public static (string Table, string PartitionKey, string RowKey) Location(string sessionId, string invoiceId, bool inSessionPartition) =>
+        inSessionPartition
+            ? (StorageNames.PaymentSessionsTable, sessionId, SessionPartitionRowKey(invoiceId))
+            : (StorageNames.ProcessedInvoicesTable, invoiceId, ClaimRowKey);
 
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = ClaimRowKey;
@@ -25,9 +42,11 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
     public DateTimeOffset? EnqueuedAt { get; set; }
     public DateTimeOffset? OrdersCreatedAt { get; set; }
 
-    public static ProcessedInvoiceEntity From(ProcessedInvoice claim) => new()
+    /// <param name="inSessionPartition">Where the session's claim lives (<see cref="PaymentSession.ClaimInSessionPartition"/>).</param>
+    public static ProcessedInvoiceEntity From(ProcessedInvoice claim, bool inSessionPartition) => new()
     {
-        PartitionKey = claim.InvoiceId,
+        PartitionKey = inSessionPartition ? claim.SessionId : claim.InvoiceId,
+        RowKey = inSessionPartition ? SessionPartitionRowKey(claim.InvoiceId) : ClaimRowKey,
         SessionId = claim.SessionId,
         ClaimId = claim.ClaimId,
         State = claim.State.ToString(),
@@ -41,7 +60,7 @@ internal sealed class ProcessedInvoiceEntity : ITableEntity
 
     public ProcessedInvoice ToClaim() => new()
     {
-        InvoiceId = PartitionKey,
+        InvoiceId = RowKey.StartsWith(SessionPartitionPrefix, StringComparison.Ordinal) ? RowKey[SessionPartitionPrefix.Length..] : PartitionKey,
         SessionId = SessionId,
         ClaimId = ClaimId,
         State = Enum.Parse<ClaimState>(State),

@@ -35,18 +35,6 @@ public sealed class LedgerPaymentMatcher(
             return LedgerMatch.Unmatched;
         }
 
-        if (await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false) is { } claim)
-        {
-            if (claim.PaymentIds.Contains(paymentId, StringComparer.Ordinal) || await IsRefundedAsync(claim.SessionId, paymentId, cancellationToken).ConfigureAwait(false))
-            {
-                return LedgerMatch.Matched;
-            }
-
-            // Paid after the claim was made (a second payment of a claimed invoice): nobody accounts for it.
-            Log.LedgerPaymentNotCovered(logger, date, paymentId, claim.SessionId, invoiceId);
-            return LedgerMatch.Unmatched;
-        }
-
         PaymentSession? session;
         try
         {
@@ -62,6 +50,19 @@ public sealed class LedgerPaymentMatcher(
         if (session is null)
         {
             Log.LedgerPaymentUnmatched(logger, date, paymentId, invoiceId, "NO_SESSION");
+            return LedgerMatch.Unmatched;
+        }
+
+        // The claim lives with its session (the invoice's sender_invoice_no names it).
+        if (await claims.GetAsync(session.SessionId, invoiceId, cancellationToken).ConfigureAwait(false) is { } claim)
+        {
+            if (claim.PaymentIds.Contains(paymentId, StringComparer.Ordinal) || await IsRefundedAsync(claim.SessionId, paymentId, cancellationToken).ConfigureAwait(false))
+            {
+                return LedgerMatch.Matched;
+            }
+
+            // Paid after the claim was made (a second payment of a claimed invoice): nobody accounts for it.
+            Log.LedgerPaymentNotCovered(logger, date, paymentId, claim.SessionId, invoiceId);
             return LedgerMatch.Unmatched;
         }
 

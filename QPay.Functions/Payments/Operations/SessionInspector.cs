@@ -35,7 +35,7 @@ public sealed class SessionInspector(
             return null;
         }
 
-        var claimRead = session.InvoiceId is { } invoiceId ? claims.GetAsync(invoiceId, cancellationToken) : Task.FromResult<ProcessedInvoice?>(null);
+        var claimRead = session.InvoiceId is { } invoiceId ? claims.GetAsync(sessionId, invoiceId, cancellationToken) : Task.FromResult<ProcessedInvoice?>(null);
         // One more than shown: it tells whether the trail was cut.
         var eventsRead = events.ListAsync(sessionId, MaxEvents + 1, cancellationToken);
         var planRead = refunds.GetPlanAsync(sessionId, cancellationToken);

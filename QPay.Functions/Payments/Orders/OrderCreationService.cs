@@ -11,8 +11,8 @@ namespace QPay.Functions.Payments.Orders;
 
 /// <summary>
 /// Creates the orders of a verified invoice (design §4, the queue side): one order per seller,
-/// ids derived from (invoiceId, shopId) so a redelivered message rewrites the same rows; then the
-/// session becomes PROCESSED and the claim OrdersCreated. A coupon's redemption is counted first. Anything unexpected throws, so that the
+/// ids derived from (invoiceId, shopId) so a redelivered message rewrites the same rows, all in one
+/// transaction; then the session becomes PROCESSED and the claim OrdersCreated, in one more. A coupon's redemption is counted first. Anything unexpected throws, so that the
 /// queue retries and, after <see cref="MaxDequeueCount"/> attempts, moves the message to poison.
 /// </summary>
 public sealed class OrderCreationService(
@@ -32,17 +32,22 @@ public sealed class OrderCreationService(
     /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal).</summary>
     public const int MaxDequeueCount = 5;
 
+    /// <summary>How often the session and claim are read again when someone wrote one of them between the read and the finish.</summary>
+    private const int MaxFinishAttempts = 10;
+
     public async Task<IReadOnlyList<string>> CreateOrdersAsync(OrderCreationMessage message, CancellationToken cancellationToken)
     {
-        var session = await sessions.GetAsync(message.SessionId, cancellationToken).ConfigureAwait(false)
+        // The session with its claim: one partition query.
+        var read = await claims.ReadWithSessionAsync(message.SessionId, cancellationToken).ConfigureAwait(false)
             ?? throw new OrderCreationException($"session {message.SessionId} does not exist");
+        var session = read.Session;
         if (session.InvoiceId != message.InvoiceId)
         {
             throw new OrderCreationException($"session {message.SessionId} belongs to another invoice than {message.InvoiceId}");
         }
 
         // Orders are only ever created for an invoice a webhook verified with QPay and claimed.
-        var claim = await claims.GetAsync(message.InvoiceId, cancellationToken).ConfigureAwait(false);
+        var claim = read.Claim;
         if (claim is null || claim.SessionId != session.SessionId)
         {
             throw new OrderCreationException($"invoice {message.InvoiceId} has no verified claim for session {message.SessionId}");
@@ -71,28 +76,75 @@ public sealed class OrderCreationService(
         }
 
         var split = OrderSplitter.Split(session, message.InvoiceId, claim.VerifiedAt);
-        foreach (var order in split)
-        {
-            await orders.UpsertAsync(order, cancellationToken).ConfigureAwait(false);
-        }
+        await orders.UpsertAllAsync(split, cancellationToken).ConfigureAwait(false);
 
         var orderIds = split.Select(o => o.OrderId).ToList();
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
         // One e-receipt per counted payment, asked before the orders count as created so that a retry asks again (once: rows per payment).
         var skippedReceipts = await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
-        await FinishSessionAsync(session, orderIds, claim, cancellationToken, skippedReceipts).ConfigureAwait(false);
-
-        var now = clock.GetUtcNow();
-        await claims.TryUpdateAsync(
-            message.InvoiceId,
-            c => c.State == ClaimState.OrdersCreated ? null : c with { State = ClaimState.OrdersCreated, OrderIds = orderIds, OrdersCreatedAt = now },
-            cancellationToken).ConfigureAwait(false);
+        await FinishAsync(read, orderIds, skippedReceipts, cancellationToken).ConfigureAwait(false);
         await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
         metrics.OrdersCreated(orderIds.Count);
         audit.Record(session.SessionId, PaymentEvents.OrdersCreated(message.InvoiceId, orderIds));
         return orderIds;
     }
+
+    /// <summary>
+    /// The session PROCESSED with its order ids and the claim OrdersCreated, in one transaction (each
+    /// only if unchanged since read: else read again and written again). A claim someone else
+    /// finished meanwhile is left as it is: its orders exist and are never rewritten.
+    /// </summary>
+    private async Task FinishAsync(SessionWithClaim read, IReadOnlyList<string> orderIds, SessionReceipts? receipts, CancellationToken cancellationToken)
+    {
+        var claim = read.Claim!;
+        var records = MntAmount.Excess(claim.PaidMnt, read.Session.ExpectedMnt) == 0m
+            ? []
+            : await refunds.ListAsync(read.Session.SessionId, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            if (read.Claim is not { State: ClaimState.Verified } current)
+            {
+                // Finished by another delivery of this message (or gone): its session write is its own.
+                return;
+            }
+
+            var write = await claims.TryWriteWithSessionAsync(
+                read,
+                current with { State = ClaimState.OrdersCreated, OrderIds = orderIds, OrdersCreatedAt = now },
+                s => Processed(s, orderIds, current, records, receipts),
+                cancellationToken).ConfigureAwait(false);
+            if (write.Written)
+            {
+                if (write.Session is { } processed)
+                {
+                    await cache.StoreAsync(processed).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            if (attempt == MaxFinishAttempts)
+            {
+                throw new OrderCreationException($"session {read.Session.SessionId} kept changing while its orders were finished");
+            }
+
+            read = await claims.ReadWithSessionAsync(read.Session.SessionId, cancellationToken).ConfigureAwait(false)
+                ?? throw new OrderCreationException($"session {read.Session.SessionId} is gone");
+        }
+    }
+
+    /// <summary>What a session looks like once its orders exist (shown with its refunds and e-receipts).</summary>
+    /// <param name="receipts">A receipt summary to write with it (SKIPPED when e-receipts are off); null leaves the stored one.</param>
+    private static PaymentSession Processed(PaymentSession s, IReadOnlyList<string> orderIds, ProcessedInvoice claim, IReadOnlyList<RefundRecord> records, SessionReceipts? receipts) => s with
+    {
+        Status = SessionStatus.Processed,
+        OrderIds = orderIds,
+        PaidMnt = s.PaidMnt ?? claim.PaidMnt,
+        Refund = records.Count == 0 ? s.Refund : RefundProjection.Summarise(s, null, records),
+        Receipts = receipts ?? s.Receipts,
+    };
 
     /// <summary>
     /// An overpayment is fulfilled, and what was paid beyond the invoice becomes a manual refund
@@ -129,24 +181,13 @@ public sealed class OrderCreationService(
         }
     }
 
-    /// <summary>The session becomes PROCESSED with its order ids (ETag-guarded, never backwards), and shows its refunds.</summary>
-    /// <param name="receipts">A receipt summary to write with it (SKIPPED when e-receipts are off); null leaves the stored one.</param>
-    private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken, SessionReceipts? receipts = null)
+    /// <summary>The session of a claim finished already becomes PROCESSED with its order ids (ETag-guarded, never backwards), and shows its refunds.</summary>
+    private async Task FinishSessionAsync(PaymentSession session, IReadOnlyList<string> orderIds, ProcessedInvoice claim, CancellationToken cancellationToken)
     {
         var records = MntAmount.Excess(claim.PaidMnt, session.ExpectedMnt) == 0m
             ? []
             : await refunds.ListAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
-        var processed = await sessions.UpdateAsync(
-            session.SessionId,
-            s => s with
-            {
-                Status = SessionStatus.Processed,
-                OrderIds = orderIds,
-                PaidMnt = s.PaidMnt ?? claim.PaidMnt,
-                Refund = records.Count == 0 ? s.Refund : RefundProjection.Summarise(s, null, records),
-                Receipts = receipts ?? s.Receipts,
-            },
-            cancellationToken).ConfigureAwait(false);
+        var processed = await sessions.UpdateAsync(session.SessionId, s => Processed(s, orderIds, claim, records, null), cancellationToken).ConfigureAwait(false);
         if (processed is not null)
         {
             await cache.StoreAsync(processed).ConfigureAwait(false);

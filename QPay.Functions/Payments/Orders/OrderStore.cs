@@ -10,10 +10,11 @@ namespace QPay.Functions.Payments.Orders;
 public interface IOrderStore
 {
     /// <summary>
-    /// Writes the order over a row of the same id (a retry rewrites, never duplicates); a refund
-    /// marked on the row meanwhile is kept.
+    /// Writes the orders over rows of the same ids (a retry rewrites, never duplicates), all or
+    /// none: one entity-group transaction per user partition (a payment's orders share one), in
+    /// chunks of <see cref="OrderTableStore.MaxPerTransaction"/>. A refund marked on a row meanwhile is kept.
     /// </summary>
-    Task UpsertAsync(Order order, CancellationToken cancellationToken);
+    Task UpsertAllAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken);
 
     Task<Order?> GetAsync(string userId, string orderId, CancellationToken cancellationToken);
 
@@ -25,11 +26,21 @@ public interface IOrderStore
 
 internal sealed class OrderTableStore(StorageClients storage) : IOrderStore
 {
-    public async Task UpsertAsync(Order order, CancellationToken cancellationToken)
+    /// <summary>Table Storage's limit of operations in one entity-group transaction.</summary>
+    public const int MaxPerTransaction = 100;
+
+    public async Task UpsertAllAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.OrdersTable, cancellationToken).ConfigureAwait(false);
-        // Merge: a redelivered order message must not wipe the refund columns (they are absent here).
-        await table.UpsertEntityAsync(OrderEntity.From(order), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        foreach (var partition in orders.GroupBy(o => o.UserId))
+        {
+            foreach (var chunk in partition.Chunk(MaxPerTransaction))
+            {
+                // Merge: a redelivered order message must not wipe the refund columns (they are absent here).
+                var actions = chunk.Select(o => new TableTransactionAction(TableTransactionActionType.UpsertMerge, OrderEntity.From(o))).ToList();
+                await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     public async Task<Order?> GetAsync(string userId, string orderId, CancellationToken cancellationToken)

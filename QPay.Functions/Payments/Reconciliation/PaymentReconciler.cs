@@ -146,7 +146,7 @@ public sealed class PaymentReconciler(
         }
 
         var invoiceId = session.InvoiceId!;
-        var claim = await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        var claim = await claims.GetAsync(session.SessionId, invoiceId, cancellationToken).ConfigureAwait(false);
         if (claim is not null)
         {
             return await FollowClaimAsync(entry, claim).ConfigureAwait(false);

@@ -76,7 +76,7 @@ public sealed class RefundProcessor(
             return new RefundProgress(RefundRun.NotRefunding, session);
         }
 
-        var claim = await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
+        var claim = await claims.GetAsync(session.SessionId, invoiceId, CancellationToken.None).ConfigureAwait(false);
         var plan = await PlanAsync(session, claim).ConfigureAwait(false);
         if (plan is null)
         {

@@ -129,7 +129,7 @@ public sealed class RefundService(
             return new RefundOutcome(RefundResult.WholeRefunded, session);
         }
 
-        var claim = await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        var claim = await claims.GetAsync(session.SessionId, invoiceId, cancellationToken).ConfigureAwait(false);
         var (record, created) = await ledger.AddAsync(
             new RefundRecord
             {

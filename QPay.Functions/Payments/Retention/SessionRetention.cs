@@ -95,7 +95,7 @@ public sealed class SessionRetention(
             return;
         }
 
-        var claim = session.InvoiceId is { } invoiceId ? await claims.GetAsync(invoiceId, cancellationToken).ConfigureAwait(false) : null;
+        var claim = session.InvoiceId is { } invoiceId ? await claims.GetAsync(sessionId, invoiceId, cancellationToken).ConfigureAwait(false) : null;
         if (claim is { State: ClaimState.Verified })
         {
             return;
@@ -127,9 +127,11 @@ public sealed class SessionRetention(
         }
 
         var orderIds = session.OrderIds.Concat(claim?.OrderIds ?? []).Distinct(StringComparer.Ordinal).ToList();
+        // The claim row in its session's partition (or, for a session from before claims moved, in ProcessedInvoices), before the session row.
+        var claimRow = claim is null ? default : ProcessedInvoiceEntity.Location(sessionId, claim.InvoiceId, session.ClaimInSessionPartition);
         if (!await DeleteAsync(StorageNames.OrdersTable, orderIds.Select(id => (session.UserId, id)).ToList(), RetentionKinds.Order, budget, removed, cancellationToken).ConfigureAwait(false)
             || (claim is not null
-                && !await DeleteAsync(StorageNames.ProcessedInvoicesTable, [(claim.InvoiceId, ProcessedInvoiceEntity.ClaimRowKey)], RetentionKinds.Claim, budget, removed, cancellationToken).ConfigureAwait(false)))
+                && !await DeleteAsync(claimRow.Table, [(claimRow.PartitionKey, claimRow.RowKey)], RetentionKinds.Claim, budget, removed, cancellationToken).ConfigureAwait(false)))
         {
             return;
         }

@@ -96,5 +96,12 @@ public sealed record PaymentSession
     /// <summary>Bumped by every stored change; the Redis copy never goes back to a lower one.</summary>
     public int Version { get; init; }
 
+    /// <summary>
+    /// Where the claim of its invoice lives: true (every session seeded since claims moved) in the
+    /// session's own partition, so that session and claim are read in one query and written in one
+    /// transaction; false (a session seeded before) in the ProcessedInvoices table.
+    /// </summary>
+    public bool ClaimInSessionPartition { get; init; }
+
     internal static readonly IReadOnlyDictionary<string, string> EmptySellerIds = new Dictionary<string, string>();
 }

@@ -41,7 +41,7 @@ internal sealed class RedisSessionCache(
     ISessionCacheSigner signer,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
-    ILogger<RedisSessionCache> logger) : ISessionCache
+    ILogger<RedisSessionCache> logger) : ISessionCache, ISessionCacheLock
 {
 
     // Redis is no HTML page: only what JSON requires is escaped, so the session's quotes stay \" (not \u0022).
@@ -73,6 +73,12 @@ internal sealed class RedisSessionCache(
     public async Task<PaymentSession?> GetAsync(string sessionId)
     {
         var value = await redis.TryAsync("session read", db => db.StringGetAsync(Key(sessionId)), RedisValue.Null).ConfigureAwait(false);
+        return await AcceptAsync(sessionId, value).ConfigureAwait(false);
+    }
+
+    /// <summary>The session of a cached value, if it is a copy to trust; an untrusted copy is discarded.</summary>
+    private async Task<PaymentSession?> AcceptAsync(string sessionId, RedisValue value)
+    {
         if (value.IsNullOrEmpty)
         {
             return null;
@@ -103,16 +109,13 @@ internal sealed class RedisSessionCache(
 
     public Task StoreAsync(PaymentSession session)
     {
-        var now = clock.GetUtcNow();
-        // The copy covers the session's whole life (until it expires), and at least the configured TTL.
-        var until = session.CreatedAt + options.Value.SessionTtl;
-        var ttl = (session.ExpiresAt > until ? session.ExpiresAt : until) - now;
-        if (ttl < TimeSpan.FromSeconds(1))
+        if (Sealed(session) is not { } seal)
         {
             return Task.CompletedTask;
         }
 
-        var value = Seal(session, now.ToUnixTimeMilliseconds());
+        var (value, ttl) = seal;
+
         return redis.TryAsync(
             "session write",
             db => db.ScriptEvaluateAsync(StoreIfNewer, new
@@ -121,9 +124,19 @@ internal sealed class RedisSessionCache(
                 value = (RedisValue)value,
                 version = session.Version,
                 trustedSince = TrustedSinceMs(),
-                ttl = (long)ttl.TotalMilliseconds,
+                ttl,
             }),
             fallback: RedisResult.Create(RedisValue.Null));
+    }
+
+    /// <summary>The signed value to cache and its TTL (ms); null past the session's TTL, when nothing is cached.</summary>
+    private (byte[] Value, long TtlMs)? Sealed(PaymentSession session)
+    {
+        var now = clock.GetUtcNow();
+        // The copy covers the session's whole life (until it expires), and at least the configured TTL.
+        var until = session.CreatedAt + options.Value.SessionTtl;
+        var ttl = (session.ExpiresAt > until ? session.ExpiresAt : until) - now;
+        return ttl < TimeSpan.FromSeconds(1) ? null : (Seal(session, now.ToUnixTimeMilliseconds()), (long)ttl.TotalMilliseconds);
     }
 
     public Task RemoveAsync(string sessionId) =>
@@ -258,5 +271,65 @@ internal sealed class RedisSessionCache(
 
         /// <summary>Signed by this server, so not an attack: written by a build whose session had another shape.</summary>
         OutdatedShape,
+    }
+
+    // The cached copy and a short lock beside it (the same hash slot: see RedisKeys.CheckLock), in one round trip.
+    private static readonly LuaScript GetAndLock = LuaScript.Prepare("""
+        local value = redis.call('GET', @key)
+        local locked = 0
+        if redis.call('SET', @lockKey, @owner, 'NX', 'PX', @lease) then
+            locked = 1
+        end
+        return { value or false, locked }
+        """);
+
+    // StoreIfNewer's rule (when a value is given), then the lock's release if it is still ours, in one round trip.
+    private static readonly LuaScript StoreAndUnlock = LuaScript.Prepare("""
+        if @value ~= '' then
+            local current = redis.call('GET', @key)
+            local newer = true
+            if current then
+                local version, at = string.match(current, '^{"v":(%d+),"at":(%d+)')
+                if version and tonumber(version) >= tonumber(@version) and tonumber(at) >= tonumber(@trustedSince) then
+                    newer = false
+                end
+            end
+            if newer then
+                redis.call('SET', @key, @value, 'PX', @ttl)
+            end
+        end
+        if redis.call('GET', @lockKey) == @owner then
+            redis.call('DEL', @lockKey)
+        end
+        return 1
+        """);
+
+    public async Task<(PaymentSession? Cached, bool Locked)> GetAndLockAsync(string sessionId, string lockKey, string owner, TimeSpan lease)
+    {
+        var result = await redis.TryAsync(
+            "session read and check lock",
+            db => db.ScriptEvaluateAsync(GetAndLock, new { key = (RedisKey)Key(sessionId), lockKey = (RedisKey)lockKey, owner = (RedisValue)owner, lease = (long)lease.TotalMilliseconds }),
+            fallback: RedisResult.Create([RedisResult.Create(RedisValue.Null), RedisResult.Create((RedisValue)1)])).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        var cached = await AcceptAsync(sessionId, (RedisValue)parts[0]).ConfigureAwait(false);
+        return (cached, (long)parts[1] == 1);
+    }
+
+    public Task StoreAndUnlockAsync(string sessionId, PaymentSession? session, string lockKey, string owner)
+    {
+        var (value, ttl) = session is null ? default : Sealed(session) ?? default;
+        return redis.TryAsync(
+            "session write and check lock release",
+            db => db.ScriptEvaluateAsync(StoreAndUnlock, new
+            {
+                key = (RedisKey)Key(sessionId),
+                lockKey = (RedisKey)lockKey,
+                owner = (RedisValue)owner,
+                value = value is null ? RedisValue.EmptyString : (RedisValue)value,
+                version = session?.Version ?? 0,
+                trustedSince = TrustedSinceMs(),
+                ttl,
+            }),
+            fallback: RedisResult.Create(RedisValue.Null));
     }
 }

@@ -52,6 +52,9 @@ internal sealed class SessionEntity : ITableEntity
     public DateTimeOffset UpdatedAt { get; set; }
     public int Version { get; set; }
 
+    /// <summary>True on every row written since claims moved into the session's partition; absent on older rows.</summary>
+    public bool? ClaimInSessionPartition { get; set; }
+
     public static SessionEntity From(PaymentSession session) => new()
     {
         PartitionKey = session.SessionId,
@@ -82,6 +85,7 @@ internal sealed class SessionEntity : ITableEntity
         CreatedAt = session.CreatedAt,
         UpdatedAt = session.UpdatedAt,
         Version = session.Version,
+        ClaimInSessionPartition = session.ClaimInSessionPartition ? true : null,
     };
 
     public PaymentSession ToSession() => new()
@@ -114,6 +118,7 @@ internal sealed class SessionEntity : ITableEntity
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         Version = Version,
+        ClaimInSessionPartition = ClaimInSessionPartition == true,
     };
 
     /// <summary>

@@ -26,7 +26,8 @@ internal sealed class SessionTableStore(StorageClients storage, ISessionStatusCh
     public async Task CreateAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
-        await table.AddEntityAsync(SessionEntity.From(session with { Version = 1 }), cancellationToken).ConfigureAwait(false);
+        // A new session keeps the claim of its invoice in its own partition (design §5).
+        await table.AddEntityAsync(SessionEntity.From(session with { Version = 1, ClaimInSessionPartition = true }), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken)
@@ -43,10 +44,7 @@ internal sealed class SessionTableStore(StorageClients storage, ISessionStatusCh
         {
             var current = entity.ToSession();
             before = current.Status;
-            var changed = change(current);
-            return changed is null || changed == current || !PaymentStateMachine.CanMove(current.Status, changed.Status)
-                ? null
-                : SessionEntity.From(changed with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() });
+            return SessionRowChange.Replacement(current, change, clock.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
         var stored = row?.ToSession();
         if (written && stored is not null && stored.Status != before)
@@ -62,5 +60,21 @@ internal sealed class SessionTableStore(StorageClients storage, ISessionStatusCh
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
         var response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.SessionRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
+    }
+}
+
+/// <summary>
+/// The one rule for rewriting a session row, for the store's own writes and for the transactions
+/// that write a session with its claim: the change as <see cref="PaymentStateMachine"/> allows it,
+/// its version bumped; null when there is nothing to write.
+/// </summary>
+internal static class SessionRowChange
+{
+    public static SessionEntity? Replacement(PaymentSession current, Func<PaymentSession, PaymentSession?> change, DateTimeOffset now)
+    {
+        var changed = change(current);
+        return changed is null || changed == current || !PaymentStateMachine.CanMove(current.Status, changed.Status)
+            ? null
+            : SessionEntity.From(changed with { Version = current.Version + 1, UpdatedAt = now, ClaimInSessionPartition = current.ClaimInSessionPartition });
     }
 }

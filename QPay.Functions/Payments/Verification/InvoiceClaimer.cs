@@ -10,10 +10,12 @@ namespace QPay.Functions.Payments.Verification;
 
 /// <summary>
 /// The one path from "someone says it is paid" to "its orders are queued", shared by the webhook
-/// and the reconciler: a short lock per invoice (a burst of duplicates costs QPay one check) →
-/// the claim, read once under the lock → <c>payment/check</c> → the claim (insert; 409 = someone
-/// else won) → the order message and the session PAID, side by side. A claim left Verified
-/// without orders is queued again once it counts as stuck, so "claimed but no orders" cannot last.
+/// and the reconciler: a short lock per session's invoice (a burst of duplicates costs QPay one
+/// check) → the session with its claim, one partition query under the lock → <c>payment/check</c>
+/// → the claim and the session PAID in one transaction (the claim exists: someone else won; the
+/// session changed: decided again) → the order message, beside the Redis copy's refresh and the
+/// lock's release (one script). A claim left Verified without orders is queued again once it
+/// counts as stuck, so "claimed but no orders" cannot last.
 /// </summary>
 /// <remarks>
 /// It takes no cancellation token on purpose: once QPay is asked, the step runs to its end even
@@ -35,21 +37,54 @@ public sealed class InvoiceClaimer(
     IPaymentAudit audit,
     ILogger<InvoiceClaimer> logger)
 {
-    /// <summary>Verifies the session's own invoice with QPay and claims it when paid.</summary>
+    /// <summary>How often a claim is decided again because its session changed between the read and the write.</summary>
+    private const int MaxDecisions = 5;
+
+    /// <summary>Verifies the session's own invoice with QPay and claims it when paid (taking the check lock itself).</summary>
     public async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session)
     {
-        var sessionId = session.SessionId;
-        var invoiceId = session.InvoiceId ?? throw new ArgumentException("The session has no invoice.", nameof(session));
-        await using var held = await checkLock.TryAcquireAsync(invoiceId).ConfigureAwait(false);
+        var held = await checkLock.TryAcquireAsync(session.SessionId).ConfigureAwait(false);
         if (held is null)
         {
-            Step("another caller is checking this invoice", sessionId, invoiceId);
+            Step("another caller is checking this invoice", session.SessionId, session.InvoiceId ?? "-");
             return new ClaimOutcome(ClaimResult.InProgress, []);
         }
 
-        // Read under the lock: a winner that finished before we took it has its claim in the table
-        // by now, so we answer AlreadyClaimed instead of asking QPay again.
-        if (await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false) is { } existing)
+        return await VerifyAndClaimAsync(session, held, read: null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Verifies and claims under a check lock the caller holds (released here, with the session's
+    /// new Redis copy). <paramref name="read"/>: the session and claim the caller read from Table
+    /// Storage under the lock already (its copy goes back to Redis); null: read here.
+    /// </summary>
+    public async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session, HeldCheckLock held, SessionWithClaim? read)
+    {
+        var sessionId = session.SessionId;
+        _ = session.InvoiceId ?? throw new ArgumentException("The session has no invoice.", nameof(session));
+        try
+        {
+            // Read under the lock, the session with its claim in one query: a winner that finished
+            // before we took the lock has its claim stored by now, so we answer AlreadyClaimed
+            // instead of asking QPay again; and the late-payment policy is decided on the stored status.
+            var stored = read ?? await claims.ReadWithSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Session {sessionId} has no row in Table Storage.");
+            var outcome = await ClaimAsync(stored, held).ConfigureAwait(false);
+            return outcome;
+        }
+        finally
+        {
+            // Nothing written: the lock goes (and a session read from Table Storage goes back to Redis).
+            await held.ReleaseAsync(read?.Session).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ClaimOutcome> ClaimAsync(SessionWithClaim read, HeldCheckLock held)
+    {
+        var session = read.Session;
+        var sessionId = session.SessionId;
+        var invoiceId = session.InvoiceId ?? throw new InvalidOperationException($"Session {sessionId} has no invoice in Table Storage.");
+        if (read.Claim is { } existing)
         {
             return await FollowAsync(existing).ConfigureAwait(false);
         }
@@ -76,64 +111,109 @@ public sealed class InvoiceClaimer(
                 return new ClaimOutcome(ClaimResult.AmountMismatch, [], verification.PaidMnt);
         }
 
-        // The policy for a late payment is decided on the stored status, not on a cached copy.
-        var current = await sessions.GetAsync(sessionId, CancellationToken.None).ConfigureAwait(false) ?? session;
-        // A session whose money is going back already (underpaid, then expired or cancelled) sends a later payment back too.
-        var refunding = current.Status is SessionStatus.RefundPending or SessionStatus.Refunded;
-        var late = current.Status.IsClosedUnpaid() || refunding;
-        var holdForRefund = refunding || (late && options.Value.RefundsLatePayments);
-        var orderIds = holdForRefund ? [] : OrderIds.For(invoiceId, session.Sellers);
+        var claimId = Guid.NewGuid().ToString("N");
         var now = clock.GetUtcNow();
-        var claimed = await claims.TryClaimAsync(
-            new ProcessedInvoice
+        for (var decision = 1; ; decision++)
+        {
+            // The policy for a late payment is decided on the stored status, not on a cached copy.
+            var current = read.Session;
+            var paid = new PaidDecision(current.Status, options.Value.RefundsLatePayments);
+            var orderIds = paid.HoldForRefund ? [] : OrderIds.For(invoiceId, current.Sellers);
+            var claim = new ProcessedInvoice
             {
                 InvoiceId = invoiceId,
                 SessionId = sessionId,
-                ClaimId = Guid.NewGuid().ToString("N"),
-                State = holdForRefund ? ClaimState.HeldForRefund : ClaimState.Verified,
+                ClaimId = claimId,
+                State = paid.HoldForRefund ? ClaimState.HeldForRefund : ClaimState.Verified,
                 PaidMnt = verification.PaidMnt,
                 PaymentIds = verification.PaymentIds,
                 OrderIds = orderIds,
                 VerifiedAt = now,
-                EnqueuedAt = holdForRefund ? null : now,
-            },
-            CancellationToken.None).ConfigureAwait(false);
-        if (!claimed)
-        {
-            Step("claim lost to another caller", sessionId, invoiceId);
-            var winner = await claims.GetAsync(invoiceId, CancellationToken.None).ConfigureAwait(false);
-            return winner is null ? new ClaimOutcome(ClaimResult.AlreadyClaimed, orderIds) : Answer(winner);
+                EnqueuedAt = paid.HoldForRefund ? null : now,
+            };
+            // The claim and the session's PAID (or REFUND_PENDING) in one transaction: both or neither.
+            Func<PaymentSession, PaymentSession?>? mark = paid.Refunding ? null : s => s with
+            {
+                Status = paid.HoldForRefund ? SessionStatus.RefundPending : SessionStatus.Paid,
+                PaidMnt = verification.PaidMnt,
+                LatePaymentAt = paid.Late ? now : s.LatePaymentAt,
+            };
+            var write = await claims.TryWriteWithSessionAsync(read, claim, mark, CancellationToken.None).ConfigureAwait(false);
+            if (write.Written)
+            {
+                return await ClaimedAsync(claim, paid, current.Status, write.Session, held).ConfigureAwait(false);
+            }
+
+            read = await claims.ReadWithSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Session {sessionId} is gone from Table Storage.");
+            if (read.Claim is { } winner)
+            {
+                if (winner.ClaimId == claimId)
+                {
+                    // Our own transaction, stored, its reply lost and the request retried.
+                    return await ClaimedAsync(claim, paid, current.Status, read.Session, held).ConfigureAwait(false);
+                }
+
+                Step("claim lost to another caller", sessionId, invoiceId);
+                return Answer(winner);
+            }
+
+            if (decision == MaxDecisions)
+            {
+                throw new InvalidOperationException($"Session {sessionId} changed {MaxDecisions} times while its claim was written.");
+            }
+
+            Step("the session changed meanwhile: deciding again", sessionId, invoiceId);
         }
+    }
 
-        audit.Record(sessionId, PaymentEvents.Claimed(invoiceId, verification.PaidMnt, verification.PaymentIds, holdForRefund));
-
-        // The claim exists: never throw from here — a claim left Verified is queued again by a
-        // duplicate callback or the reconciler. The two writes do not depend on each other.
+    /// <summary>The claim is stored: never throw from here — a claim left Verified is queued again by a duplicate callback or the reconciler.</summary>
+    private async Task<ClaimOutcome> ClaimedAsync(ProcessedInvoice claim, PaidDecision paid, SessionStatus decidedOn, PaymentSession? marked, HeldCheckLock held)
+    {
+        var (sessionId, invoiceId) = (claim.SessionId, claim.InvoiceId);
+        audit.Record(sessionId, PaymentEvents.Claimed(invoiceId, claim.PaidMnt, claim.PaymentIds, paid.HoldForRefund));
         Step("invoice claimed", sessionId, invoiceId);
-        if (late)
+        if (paid.Late)
         {
-            Log.LatePayment(logger, sessionId, invoiceId, current.Status.ToApi(), holdForRefund ? LatePayments.Refund : LatePayments.Fulfil);
+            Log.LatePayment(logger, sessionId, invoiceId, decidedOn.ToApi(), paid.HoldForRefund ? LatePayments.Refund : LatePayments.Fulfil);
         }
 
-        if (refunding)
+        if (paid.Refunding)
         {
-            Log.PaymentOnRefundingSession(logger, sessionId, invoiceId, verification.PaidMnt);
+            Log.PaymentOnRefundingSession(logger, sessionId, invoiceId, claim.PaidMnt);
             await ContinueRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
             return new ClaimOutcome(ClaimResult.HeldForRefund, []);
         }
 
-        if (holdForRefund)
+        if (paid.HoldForRefund)
         {
-            await MarkAsync(sessionId, invoiceId, SessionStatus.RefundPending, verification.PaidMnt, now).ConfigureAwait(false);
             await StartRefundAsync(sessionId, invoiceId).ConfigureAwait(false);
+            await held.ReleaseAsync(marked).ConfigureAwait(false);
             return new ClaimOutcome(ClaimResult.HeldForRefund, []);
         }
 
-        await Task.WhenAll(
-            EnqueueAsync(sessionId, invoiceId),
-            MarkAsync(sessionId, invoiceId, SessionStatus.Paid, verification.PaidMnt, late ? now : null)).ConfigureAwait(false);
-        Log.PaymentVerified(logger, sessionId, invoiceId, verification.PaidMnt, orderIds.Count);
-        return new ClaimOutcome(ClaimResult.Claimed, orderIds);
+        // The order message and the session's Redis copy (with the lock's release) do not depend on each other.
+        await Task.WhenAll(EnqueueAsync(sessionId, invoiceId), held.ReleaseAsync(marked)).ConfigureAwait(false);
+        Log.PaymentVerified(logger, sessionId, invoiceId, claim.PaidMnt, claim.OrderIds.Count);
+        return new ClaimOutcome(ClaimResult.Claimed, claim.OrderIds);
+    }
+
+    /// <summary>What a verified payment means on a session in <paramref name="status"/>.</summary>
+    private readonly record struct PaidDecision
+    {
+        public PaidDecision(SessionStatus status, bool refundsLatePayments)
+        {
+            // A session whose money is going back already (underpaid, then expired or cancelled) sends a later payment back too.
+            Refunding = status is SessionStatus.RefundPending or SessionStatus.Refunded;
+            Late = status.IsClosedUnpaid() || Refunding;
+            HoldForRefund = Refunding || (Late && refundsLatePayments);
+        }
+
+        public bool Refunding { get; }
+
+        public bool Late { get; }
+
+        public bool HoldForRefund { get; }
     }
 
     /// <summary>An existing claim: queued again if it is stuck at Verified; answered as claimed.</summary>
@@ -174,6 +254,7 @@ public sealed class InvoiceClaimer(
         }
 
         var won = await claims.TryUpdateAsync(
+            claim.SessionId,
             claim.InvoiceId,
             c => c.State == ClaimState.Verified && now - (c.EnqueuedAt ?? c.VerifiedAt) >= threshold ? c with { EnqueuedAt = now } : null,
             CancellationToken.None).ConfigureAwait(false);

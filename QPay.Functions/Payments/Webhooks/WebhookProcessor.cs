@@ -11,16 +11,16 @@ using QPay.Functions.Telemetry;
 namespace QPay.Functions.Payments.Webhooks;
 
 /// <summary>
-/// The webhook pipeline (design §4), in this order: token (constant time) → session (Redis, else
-/// Table) → the session's own invoice → <see cref="InvoiceClaimer"/> (lock per invoice, claim read
-/// under it, <c>payment/check</c>, claim, order message, session PAID). A POST naming an invoice of
-/// this session that is claimed already is answered before the session is read. The payload is a
-/// hint only: "paid" comes from QPay, for the invoice the session names.
+/// The webhook pipeline (design §4), in this order: token (constant time) → the session's Redis
+/// copy and its check lock (one script; a miss: the session with its claim from Table Storage) →
+/// the session's own invoice → <see cref="InvoiceClaimer"/> (the session with its claim under the
+/// lock, <c>payment/check</c>, the claim and the session PAID in one transaction, the order
+/// message). The payload is a hint only: "paid" comes from QPay, for the invoice the session names.
 /// </summary>
 public sealed class WebhookProcessor(
     IWebhookTokens tokens,
     IProcessedInvoiceStore claims,
-    SessionReader sessions,
+    InvoiceCheckLock checkLock,
     InvoiceClaimer claimer,
     IOptions<PaymentOptions> options,
     PaymentMetrics metrics,
@@ -74,25 +74,35 @@ public sealed class WebhookProcessor(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = sessionId! });
-        // Idempotency first, on the invoice the caller names (if it belongs to this session).
         var hint = Identifiers.IsValid(request.InvoiceIdHint) ? request.InvoiceIdHint : null;
         Step("token verified", sessionId!, hint);
-        if (hint is not null && await claims.GetAsync(hint, cancellationToken).ConfigureAwait(false) is { } earlyClaim
-            && earlyClaim.SessionId == sessionId)
+        // The session's Redis copy and the check lock in one round trip. Under the lock, a duplicate
+        // finds the claim in the session's partition; while another caller holds it, it is in progress.
+        var (cached, held) = await checkLock.ReadSessionAndAcquireAsync(sessionId!).ConfigureAwait(false);
+        await using var release = held; // released by the claimer with the session's new copy, else here
+        if (held is null)
         {
-            return Answer(await claimer.FollowAsync(earlyClaim).ConfigureAwait(false), sessionId!, hint);
+            Step("another caller is checking this invoice", sessionId!, cached?.InvoiceId ?? hint);
+            Log.WebhookRejected(logger, sessionId!, WebhookReason.InProgress.ToApi());
+            return WebhookOutcome.Rejected(WebhookReason.InProgress, sessionId, cached?.InvoiceId ?? hint);
         }
 
-        var (session, fromCache) = await sessions.GetAsync(sessionId!, cancellationToken).ConfigureAwait(false);
+        var session = cached;
+        SessionWithClaim? stored = null;
+        if (session is null)
+        {
+            stored = await claims.ReadWithSessionAsync(sessionId!, cancellationToken).ConfigureAwait(false);
+            session = stored?.Session;
+            if (session is not null)
+            {
+                Log.SessionLoadedFromDatabase(logger, sessionId!);
+            }
+        }
+
         if (session is null)
         {
             Log.WebhookRejected(logger, sessionId!, "SESSION_MISSING");
             return WebhookOutcome.Rejected(WebhookReason.SessionMissing, sessionId);
-        }
-
-        if (!fromCache)
-        {
-            Log.SessionLoadedFromDatabase(logger, sessionId!);
         }
 
         if (session.InvoiceId is not { } invoiceId)
@@ -108,7 +118,7 @@ public sealed class WebhookProcessor(
         }
 
         Step("session loaded", sessionId!, invoiceId);
-        var outcome = Answer(await claimer.VerifyAndClaimAsync(session).ConfigureAwait(false), sessionId!, invoiceId);
+        var outcome = Answer(await claimer.VerifyAndClaimAsync(session, held, stored).ConfigureAwait(false), sessionId!, invoiceId);
         if (outcome.Reason is WebhookReason.NotPaid or WebhookReason.InProgress)
         {
             Log.WebhookRejected(logger, sessionId!, outcome.Reason.Value.ToApi());
