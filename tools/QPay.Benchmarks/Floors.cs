@@ -81,7 +81,8 @@ internal sealed class Floors : IAsyncDisposable
     {
         var tables = new TableServiceClient(StorageConnectionString);
         _sessionTemplate = (await tables.GetTableClient("PaymentSessions").GetEntityAsync<TableEntity>(sessionId, "session")).Value;
-        _claimTemplate = (await _processedInvoices.GetEntityAsync<TableEntity>(processedInvoiceId, "claim")).Value;
+        // A session's claim is a row of its own partition (docs/design.md §5).
+        _claimTemplate = (await tables.GetTableClient("PaymentSessions").GetEntityAsync<TableEntity>(sessionId, "claim~" + processedInvoiceId)).Value;
         _sessionValue = (await Redis.StringGetAsync(SessionKeyPrefix + sessionId)).ToString();
         if (string.IsNullOrEmpty(_sessionValue))
         {
