@@ -75,7 +75,6 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<RefundService>();
 
         services.AddSingleton<PaymentStatusService>();
-        services.AddSingleton<LimitedStatusRead>();
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
         services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
