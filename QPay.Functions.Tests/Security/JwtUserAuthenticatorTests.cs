@@ -115,6 +115,35 @@ public sealed class JwtUserAuthenticatorTests
         Assert.Equal("erin", afterRotation.UserId);
     }
 
+    [Fact]
+    public async Task A_token_accepted_before_a_rotation_is_validated_again_after_it()
+    {
+        const string rotated = "rotated-jwt-secret-of-at-least-32-bytes!!";
+        var monitor = new TestOptionsMonitor<JwtAuthOptions>(new JwtAuthOptions { Secret = TestJwt.LocalSecret });
+        var authenticator = new JwtUserAuthenticator(monitor, NullLogger<JwtUserAuthenticator>.Instance);
+        var token = TestJwt.For("frank");
+        var first = await authenticator.AuthenticateAsync($"Bearer {token}", null, default);
+        var again = await authenticator.AuthenticateAsync($"Bearer {token}", null, default);
+
+        monitor.Set(new JwtAuthOptions { Secret = rotated });
+        var afterRotation = await authenticator.AuthenticateAsync($"Bearer {token}", null, default);
+
+        Assert.Equal("frank", first.UserId);
+        Assert.Equal("frank", again.UserId);
+        Assert.False(afterRotation.Succeeded);
+        Assert.Equal("Invalid token: bad signature.", afterRotation.Failure);
+    }
+
+    [Fact]
+    public async Task A_cached_acceptance_answers_the_same_token_only()
+    {
+        var accepted = await _authenticator.AuthenticateAsync($"Bearer {TestJwt.For("grace")}", null, default);
+        var forged = await _authenticator.AuthenticateAsync($"Bearer {TestJwt.For("grace", secret: "another-secret-of-at-least-thirty-two-bytes!")}", null, default);
+
+        Assert.Equal("grace", accepted.UserId);
+        Assert.False(forged.Succeeded);
+    }
+
     private static JwtUserAuthenticator Create(JwtAuthOptions options) =>
         new(new TestOptionsMonitor<JwtAuthOptions>(options), NullLogger<JwtUserAuthenticator>.Instance);
 }

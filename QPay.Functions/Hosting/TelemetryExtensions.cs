@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
@@ -28,11 +29,21 @@ public static class TelemetryExtensions
     public static IHostApplicationBuilder AddQPayTelemetry(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration[ConnectionStringSetting];
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return builder;
+            AddAzureMonitor(builder, connectionString);
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// A method of its own so that OpenTelemetry, the exporter and Azure.Identity load only when there
+    /// is somewhere to export to: compiling a method loads the assemblies of what it names.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAzureMonitor(IHostApplicationBuilder builder, string connectionString)
+    {
         var credential = AzureMonitorCredential(builder.Configuration[AuthenticationStringSetting]);
         builder.Services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
@@ -45,7 +56,6 @@ public static class TelemetryExtensions
                 options.ConnectionString = connectionString;
                 options.Credential = credential;
             });
-        return builder;
     }
 
     /// <summary>

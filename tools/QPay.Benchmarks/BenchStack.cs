@@ -60,7 +60,15 @@ internal sealed class BenchStack : IAsyncDisposable
 
     public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
 
-    public static string FunctionsAppOutput { get; } = Metadata("FunctionsAppOutputDir");
+    /// <summary>
+    /// The worker to run: the build output of the same configuration, or, when
+    /// <see cref="WorkerDirectoryVariable"/> is set (scripts/benchmark.sh --published), another
+    /// folder with the same files, such as the ReadyToRun publish output that Azure runs.
+    /// </summary>
+    public static string FunctionsAppOutput { get; } =
+        Environment.GetEnvironmentVariable(WorkerDirectoryVariable) is { Length: > 0 } directory ? Path.GetFullPath(directory) : Metadata("FunctionsAppOutputDir");
+
+    public const string WorkerDirectoryVariable = "QPAY_BENCH_WORKER_DIR";
 
     public QPaySandbox Sandbox { get; }
 
