@@ -64,6 +64,7 @@ public sealed class InternalCallerAuthenticatorTests : IAsyncLifetime
         { "expired", "expired" },
         { "signature", "bad signature" },
         { "garbage", "not a JWT" },
+        { "malformed", "rejected" },
     };
 
     [Theory]
@@ -79,6 +80,7 @@ public sealed class InternalCallerAuthenticatorTests : IAsyncLifetime
             "other-tenant" => _tenant.Token(roles, issuer: $"https://sts.windows.net/{Guid.NewGuid():D}/"),
             "expired" => _tenant.Token(roles, expires: DateTime.UtcNow.AddMinutes(-5)),
             "signature" => _tenant.Token(roles, signedBy: TestEntraTenant.Stranger),
+            "malformed" => "eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln",
             _ => "not-a-jwt",
         };
 

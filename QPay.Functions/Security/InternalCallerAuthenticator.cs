@@ -80,7 +80,7 @@ internal sealed class InternalCallerAuthenticator : IInternalCallerAuthenticator
         {
             var reason = Reason(result.Exception);
             // Unverified, so only ever logged as what the token claims.
-            Log.InternalCallerUnauthenticated(_logger, reason, AppIdOrUnknown(_handler.ReadJsonWebToken(token)));
+            Log.InternalCallerUnauthenticated(_logger, reason, AppIdOrUnknown(Unverified(token)));
             return new(InternalCallerOutcome.Unauthenticated, $"Invalid token: {reason}.");
         }
 
@@ -115,6 +115,19 @@ internal sealed class InternalCallerAuthenticator : IInternalCallerAuthenticator
                 new OpenIdConnectConfigurationRetriever(),
                 new HttpDocumentRetriever { RequireHttps = !new Uri(authority).IsLoopback }),
         };
+    }
+
+    /// <summary>The token's claims without any check, or null when they cannot be read (a malformed token).</summary>
+    private JsonWebToken? Unverified(string token)
+    {
+        try
+        {
+            return _handler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The calling application's id: <c>appid</c> in v1 tokens, <c>azp</c> in v2; logged only when it is a GUID.</summary>
