@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace QPay.FunctionsHost.Hosting;
 
-/// <summary>Every captured log line, kept in order, a <c>?code=</c> function key hidden; readers get a snapshot.</summary>
+/// <summary>Every captured log line, kept in order; readers get a snapshot.</summary>
 internal sealed class HostLog(Action<HostLogLine>? onLog)
 {
     private const string HostCategory = "QPay.FunctionsHost";
@@ -20,7 +20,6 @@ internal sealed class HostLog(Action<HostLogLine>? onLog)
 
     public void Add(HostLogLine line)
     {
-        line = line with { Message = FunctionKeyRedaction.Redact(line.Message) };
         lock (_gate)
         {
             _lines.Add(line);

@@ -212,7 +212,6 @@ internal sealed class WorkerProcess : IAsyncDisposable
             return;
         }
 
-        line = FunctionKeyRedaction.Redact(line);
         lock (_gate)
         {
             var lines = source == HostLogSource.StandardError ? _stderr : _stdout;
