@@ -176,6 +176,26 @@ param authJwtIssuer string
 @description('JWT claim holding the user id (AUTH_USER_ID_CLAIM).')
 param authUserIdClaim string = 'sub'
 
+// ---------------------------------------------------------------- internal callers
+@description('How internal routes know their caller (INTERNAL_AUTH_MODE): the function key, or also an Entra ID token of the calling service with the app role.')
+@allowed([
+  'FunctionKey'
+  'EntraId'
+])
+param internalAuthMode string = 'FunctionKey'
+
+@description('Tenant whose tokens internal callers present (INTERNAL_AUTH_ENTRA_TENANT_ID); empty: the deployment\'s tenant.')
+param internalAuthEntraTenantId string = ''
+
+@description('Where the tenant\'s signing keys are discovered (INTERNAL_AUTH_ENTRA_AUTHORITY); empty: https://login.microsoftonline.com/<tenant>/v2.0.')
+param internalAuthEntraAuthority string = ''
+
+@description('Accepted aud of internal callers\' tokens (INTERNAL_AUTH_ENTRA_AUDIENCE): the app registration\'s Application ID URI and/or client id, comma-separated. Required with EntraId.')
+param internalAuthEntraAudience string = ''
+
+@description('App role internal callers must hold (INTERNAL_AUTH_ENTRA_ROLE).')
+param internalAuthEntraRole string = 'Payments.Internal'
+
 // ---------------------------------------------------------------- sizing
 @minValue(30)
 @maxValue(86400)
@@ -448,6 +468,11 @@ module functionApp 'modules/functionapp.bicep' = {
       authJwtAudience: authJwtAudience
       authJwtIssuer: authJwtIssuer
       authUserIdClaim: authUserIdClaim
+      internalAuthMode: internalAuthMode
+      internalAuthEntraTenantId: empty(internalAuthEntraTenantId) ? tenant().tenantId : internalAuthEntraTenantId
+      internalAuthEntraAuthority: internalAuthEntraAuthority
+      internalAuthEntraAudience: internalAuthEntraAudience
+      internalAuthEntraRole: internalAuthEntraRole
       keyVaultRefreshIntervalSec: keyVaultRefreshIntervalSec
       checkoutDemoEnabled: checkoutDemoEnabled
     }

@@ -75,6 +75,13 @@ param authUserIdClaim = readEnvironmentVariable('AUTH_USER_ID_CLAIM', 'sub')
 // Only without an authority; goes to Key Vault as AUTH-JWT-SECRET.
 param authJwtSecret = readEnvironmentVariable('AUTH_JWT_SECRET', '')
 
+// ---------------------------------------------------------------- internal callers: function key, or also an Entra ID app role
+param internalAuthMode = readEnvironmentVariable('INTERNAL_AUTH_MODE', 'FunctionKey')
+param internalAuthEntraTenantId = readEnvironmentVariable('INTERNAL_AUTH_ENTRA_TENANT_ID', '')
+param internalAuthEntraAuthority = readEnvironmentVariable('INTERNAL_AUTH_ENTRA_AUTHORITY', '')
+param internalAuthEntraAudience = readEnvironmentVariable('INTERNAL_AUTH_ENTRA_AUDIENCE', '')
+param internalAuthEntraRole = readEnvironmentVariable('INTERNAL_AUTH_ENTRA_ROLE', 'Payments.Internal')
+
 // ---------------------------------------------------------------- sizing
 param keyVaultRefreshIntervalSec = int(readEnvironmentVariable('KEY_VAULT_REFRESH_INTERVAL_SEC', '300'))
 param functionMaximumInstanceCount = int(readEnvironmentVariable('FUNCTION_MAXIMUM_INSTANCE_COUNT', '40'))

@@ -34,6 +34,7 @@ public sealed class StartupTests
         { "QPAY_WEBHOOK_SECRET", "short", "QPAY_WEBHOOK_SECRET must be at least 32 bytes" },
         { "QPAY_WEBHOOK_SECRET_PREVIOUS", "short", "QPAY_WEBHOOK_SECRET_PREVIOUS must be at least 32 bytes" },
         { "AUTH_JWT_SECRET", "short", "AUTH_JWT_SECRET must be at least 32 bytes" },
+        { "INTERNAL_AUTH_MODE", "Sometimes", "INTERNAL_AUTH_MODE must be FunctionKey or EntraId" },
         { "KEY_VAULT_URI", "http://vault.example.com", "KEY_VAULT_URI must be an https:// URL" },
         { "KEY_VAULT_REFRESH_INTERVAL_SEC", "5", "KEY_VAULT_REFRESH_INTERVAL_SEC must be between 30" },
         { "QPAY_ATTEMPT_TIMEOUT_SEC", "0", "QPAY_ATTEMPT_TIMEOUT_SEC must be between 1" },

@@ -25,9 +25,9 @@ public sealed class AdminFunctions(SessionInspector inspector, SessionChecker ch
         string sessionId,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         if (!Identifiers.IsValid(sessionId))
@@ -47,9 +47,9 @@ public sealed class AdminFunctions(SessionInspector inspector, SessionChecker ch
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "order/api/internal/payments/qpay/sessions")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var userId = request.Query["userId"].FirstOrDefault();
@@ -82,9 +82,9 @@ public sealed class AdminFunctions(SessionInspector inspector, SessionChecker ch
         string sessionId,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         if (!Identifiers.IsValid(sessionId))

@@ -35,9 +35,9 @@ public sealed class CancelFunctions(SessionCanceller canceller, IUserAuthenticat
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/cancel")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, CancelJsonContext.Default.CancelRequest, cancellationToken);

@@ -23,9 +23,9 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = Products)] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, CatalogJsonContext.Default.ProductsRequest, cancellationToken);
@@ -39,7 +39,7 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         string productId,
         CancellationToken cancellationToken)
     {
-        if (ProductKeyProblem(request, shopId, productId) is { } problem)
+        if (await ProductKeyProblemAsync(request, shopId, productId, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -56,7 +56,7 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         string productId,
         CancellationToken cancellationToken)
     {
-        if (ProductKeyProblem(request, shopId, productId) is { } problem)
+        if (await ProductKeyProblemAsync(request, shopId, productId, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -71,9 +71,9 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = Coupons)] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, CatalogJsonContext.Default.CouponsRequest, cancellationToken);
@@ -86,7 +86,7 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         string code,
         CancellationToken cancellationToken)
     {
-        if (CouponKeyProblem(request, code) is { } problem)
+        if (await CouponKeyProblemAsync(request, code, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -102,7 +102,7 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
         string code,
         CancellationToken cancellationToken)
     {
-        if (CouponKeyProblem(request, code) is { } problem)
+        if (await CouponKeyProblemAsync(request, code, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -121,16 +121,15 @@ public sealed class CatalogFunctions(CatalogAdmin catalog)
             ? ApiError.BadRequest(problem.Message, problem.Field)
             : new OkObjectResult(new WriteResponse(true, write.Written));
 
-    private static IActionResult? ProductKeyProblem(HttpRequest request, string shopId, string productId) =>
-        !request.IsInternal() ? ApiError.NotInternal()
-        : !Identifiers.IsValid(shopId) ? ApiError.BadRequest($"shopId must be {Identifiers.Rule}.", "shopId")
+    private static async Task<IActionResult?> ProductKeyProblemAsync(HttpRequest request, string shopId, string productId, CancellationToken cancellationToken) =>
+        await request.RefuseUnlessInternalAsync(cancellationToken)
+        ?? (!Identifiers.IsValid(shopId) ? ApiError.BadRequest($"shopId must be {Identifiers.Rule}.", "shopId")
         : !Identifiers.IsValid(productId) ? ApiError.BadRequest($"productId must be {Identifiers.Rule}.", "productId")
-        : null;
+        : null);
 
-    private static IActionResult? CouponKeyProblem(HttpRequest request, string code) =>
-        !request.IsInternal() ? ApiError.NotInternal()
-        : !Identifiers.IsValid(code) ? ApiError.BadRequest($"code must be {Identifiers.Rule}.", "code")
-        : null;
+    private static async Task<IActionResult?> CouponKeyProblemAsync(HttpRequest request, string code, CancellationToken cancellationToken) =>
+        await request.RefuseUnlessInternalAsync(cancellationToken)
+        ?? (!Identifiers.IsValid(code) ? ApiError.BadRequest($"code must be {Identifiers.Rule}.", "code") : null);
 
     private static IActionResult NotFound(string what) =>
         ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", $"No such {what}.");

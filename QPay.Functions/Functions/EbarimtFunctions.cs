@@ -34,9 +34,9 @@ public sealed class EbarimtFunctions(SessionReads reads, ReceiptService receipts
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/ebarimt/retry")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, EbarimtJsonContext.Default.EbarimtRetryRequest, cancellationToken);

@@ -28,7 +28,8 @@ public sealed class LedgerFunctions(LedgerCheck ledger, TimeProvider clock)
         string date,
         CancellationToken cancellationToken)
     {
-        if (Refuse(request, date, out var day) is { } refused)
+        var (refused, day) = await RefuseAsync(request, date, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
@@ -44,7 +45,8 @@ public sealed class LedgerFunctions(LedgerCheck ledger, TimeProvider clock)
         string date,
         CancellationToken cancellationToken)
     {
-        if (Refuse(request, date, out var day) is { } refused)
+        var (refused, day) = await RefuseAsync(request, date, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
@@ -58,20 +60,18 @@ public sealed class LedgerFunctions(LedgerCheck ledger, TimeProvider clock)
             : new OkObjectResult(run);
     }
 
-    private IActionResult? Refuse(HttpRequest request, string date, out DateOnly day)
+    private async Task<(IActionResult? Refused, DateOnly Day)> RefuseAsync(HttpRequest request, string date, CancellationToken cancellationToken)
     {
-        day = default;
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return (notInternal, default);
         }
 
         if (LedgerDates.ParsePast(date, clock) is not { } parsed)
         {
-            return ApiError.Result(StatusCodes.Status400BadRequest, "INVALID_DATE", $"date must be a UTC day written {LedgerDates.Pattern}, not after today nor more than {LedgerDates.MaxYearsBack} years before it.", "date");
+            return (ApiError.Result(StatusCodes.Status400BadRequest, "INVALID_DATE", $"date must be a UTC day written {LedgerDates.Pattern}, not after today nor more than {LedgerDates.MaxYearsBack} years before it.", "date"), default);
         }
 
-        day = parsed;
-        return null;
+        return (null, parsed);
     }
 }

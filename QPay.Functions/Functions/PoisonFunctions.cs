@@ -18,9 +18,9 @@ public sealed class PoisonFunctions(PoisonMessages poison, AppQueues queues)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "order/api/internal/payments/qpay/poison")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (peek, badPeek) = QueryNumber.Read(request, "peek", PoisonMessages.DefaultPeek, PoisonMessages.MaxPeek);
@@ -37,9 +37,9 @@ public sealed class PoisonFunctions(PoisonMessages poison, AppQueues queues)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/poison/replay")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, PoisonJsonContext.Default.PoisonReplayRequest, cancellationToken);

@@ -29,9 +29,9 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/refund")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (key, keyError) = IdempotentRequests.ReadKey(request);
@@ -63,9 +63,9 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
         string refundId,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, RefundJsonContext.Default.SettleRequest, cancellationToken);
@@ -88,9 +88,9 @@ public sealed class RefundFunctions(RefundService refunds, IdempotentRequests id
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "order/api/internal/payments/qpay/refunds")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var status = (request.Query["status"].FirstOrDefault() ?? "pending").ToLowerInvariant();

@@ -42,9 +42,9 @@ public sealed class SeedSessionFunctions(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/seed-session")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var (body, error) = await JsonBody.ReadAsync(request, SeedingJsonContext.Default.InternalSeedSessionRequest, cancellationToken);

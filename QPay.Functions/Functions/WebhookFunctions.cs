@@ -51,9 +51,9 @@ public sealed class WebhookFunctions(WebhookProcessor processor, ILogger<Webhook
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "order/api/internal/payments/qpay/webhook")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var hint = await WebhookHint.ReadAsync(request, cancellationToken);

@@ -3,6 +3,7 @@ namespace QPay.Functions.Security;
 /// <summary>
 /// The second lock of the internal routes: besides the function key (checked by the Functions
 /// host), callers must say <c>x-internal-request: true</c>, as the services of the seed did.
+/// With INTERNAL_AUTH_MODE=EntraId a third follows: <see cref="InternalCallerAuthenticator"/>.
 /// </summary>
 public static class InternalRequest
 {

@@ -84,7 +84,7 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
 
     public async Task<UserAuthentication> AuthenticateAsync(string? authorizationHeader, string? cookieToken, CancellationToken cancellationToken)
     {
-        var token = BearerToken(authorizationHeader) ?? (string.IsNullOrWhiteSpace(cookieToken) ? null : cookieToken.Trim());
+        var token = BearerToken.From(authorizationHeader) ?? (string.IsNullOrWhiteSpace(cookieToken) ? null : cookieToken.Trim());
         if (token is null)
         {
             return UserAuthentication.Fail(MissingTokenMessage);
@@ -123,20 +123,6 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
 
         validation.Accepted.Add(token, userId, result.SecurityToken.ValidTo);
         return UserAuthentication.Success(userId);
-    }
-
-    private static string? BearerToken(string? header)
-    {
-        if (string.IsNullOrWhiteSpace(header))
-        {
-            return null;
-        }
-
-        const string scheme = "Bearer ";
-        var value = header.Trim();
-        return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && value.Length > scheme.Length
-            ? value[scheme.Length..].Trim()
-            : null;
     }
 
     private static string Reason(Exception? exception) => exception switch

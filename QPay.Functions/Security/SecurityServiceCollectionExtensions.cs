@@ -5,7 +5,7 @@ namespace QPay.Functions.Security;
 
 public static class SecurityServiceCollectionExtensions
 {
-    /// <summary>JWT validation, webhook tokens, the session-cache MAC and the internal-request guard.</summary>
+    /// <summary>JWT validation, webhook tokens, the session-cache MAC and the internal callers (header, or Entra ID app role).</summary>
     public static IServiceCollection AddSecurity(this IServiceCollection services)
     {
         services.AddOptions<WebhookTokenOptions>().BindConfiguration(string.Empty).ValidateOnStart();
@@ -15,6 +15,9 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<IWebhookTokens, WebhookTokens>();
         services.AddSingleton<ISessionCacheSigner, SessionCacheSigner>();
         services.AddSingleton<IUserAuthenticator, JwtUserAuthenticator>();
+        services.AddOptions<InternalAuthOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InternalAuthOptions>, InternalAuthOptionsValidator>();
+        services.AddSingleton<IInternalCallerAuthenticator, InternalCallerAuthenticator>();
         return services;
     }
 }

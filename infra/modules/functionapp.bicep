@@ -104,6 +104,16 @@ param settings {
   authJwtIssuer: string
   @description('AUTH_USER_ID_CLAIM')
   authUserIdClaim: string
+  @description('INTERNAL_AUTH_MODE: FunctionKey, or EntraId (also an Entra ID token with the app role)')
+  internalAuthMode: string
+  @description('INTERNAL_AUTH_ENTRA_TENANT_ID')
+  internalAuthEntraTenantId: string
+  @description('INTERNAL_AUTH_ENTRA_AUTHORITY (empty: https://login.microsoftonline.com/<tenant>/v2.0)')
+  internalAuthEntraAuthority: string
+  @description('INTERNAL_AUTH_ENTRA_AUDIENCE (Application ID URI and/or client id, comma-separated)')
+  internalAuthEntraAudience: string
+  @description('INTERNAL_AUTH_ENTRA_ROLE (the app role\'s value)')
+  internalAuthEntraRole: string
   @description('KEY_VAULT_REFRESH_INTERVAL_SEC')
   keyVaultRefreshIntervalSec: int
   @description('CHECKOUT_DEMO_ENABLED (local development only)')
@@ -237,6 +247,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUTH_JWT_AUDIENCE: settings.authJwtAudience
     AUTH_JWT_ISSUER: settings.authJwtIssuer
     AUTH_USER_ID_CLAIM: settings.authUserIdClaim
+    INTERNAL_AUTH_MODE: settings.internalAuthMode
+    INTERNAL_AUTH_ENTRA_TENANT_ID: settings.internalAuthEntraTenantId
+    INTERNAL_AUTH_ENTRA_AUTHORITY: settings.internalAuthEntraAuthority
+    INTERNAL_AUTH_ENTRA_AUDIENCE: settings.internalAuthEntraAudience
+    INTERNAL_AUTH_ENTRA_ROLE: settings.internalAuthEntraRole
     CHECKOUT_DEMO_ENABLED: string(settings.checkoutDemoEnabled)
     // The worker's GC: a 16 MiB gen0 budget instead of one derived from the machine's last-level
     // cache (the 2-core dev VM reports 300 MiB), for a resident set ~50 MB lower at the price of more,

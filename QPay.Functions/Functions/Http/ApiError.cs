@@ -26,6 +26,17 @@ public sealed record ApiError(string Error, string Message, string? Field = null
         return Result(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", $"Too many {what}; retry after {seconds} s.");
     }
 
+    /// <summary>401 to an internal call without a valid Entra ID token of the calling service (INTERNAL_AUTH_MODE=EntraId).</summary>
+    public static IActionResult InternalTokenRequired(HttpRequest request, string message)
+    {
+        request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        return Unauthorized(message);
+    }
+
+    /// <summary>403 to an internal call whose valid token lacks the app role (INTERNAL_AUTH_MODE=EntraId).</summary>
+    public static IActionResult AppRoleRequired(string message) =>
+        Result(StatusCodes.Status403Forbidden, "APP_ROLE_REQUIRED", message);
+
     public static IActionResult NotInternal() =>
         Result(StatusCodes.Status403Forbidden, "FORBIDDEN", Security.InternalRequest.MissingHeaderMessage);
 }

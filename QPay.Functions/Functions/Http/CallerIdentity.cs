@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Security;
 
 namespace QPay.Functions.Functions.Http;
@@ -11,6 +13,31 @@ public static class CallerIdentity
     public static Task<UserAuthentication> AuthenticateAsync(this IUserAuthenticator authenticator, HttpRequest request, CancellationToken cancellationToken) =>
         authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Cookies[CookieName], cancellationToken);
 
-    public static bool IsInternal(this HttpRequest request) =>
-        InternalRequest.IsMarked(request.Headers[InternalRequest.HeaderName].ToString());
+    /// <summary>
+    /// The one check of every internal route, after the host's function key: the
+    /// <c>x-internal-request: true</c> header (403), then, with INTERNAL_AUTH_MODE=EntraId, the
+    /// calling service's Entra ID token (401) and app role (403). Null when the caller may.
+    /// </summary>
+    public static async Task<IActionResult?> RefuseUnlessInternalAsync(this HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!InternalRequest.IsMarked(request.Headers[InternalRequest.HeaderName].ToString()))
+        {
+            return ApiError.NotInternal();
+        }
+
+        // Every request of the worker has its services; only a bare test context lacks them, and
+        // it runs the default (FunctionKey) rule.
+        if (request.HttpContext.RequestServices?.GetService<IInternalCallerAuthenticator>() is not { } authenticator)
+        {
+            return null;
+        }
+
+        var verdict = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), cancellationToken);
+        return verdict.Outcome switch
+        {
+            InternalCallerOutcome.Allowed => null,
+            InternalCallerOutcome.Forbidden => ApiError.AppRoleRequired(verdict.Message!),
+            _ => ApiError.InternalTokenRequired(request, verdict.Message!),
+        };
+    }
 }

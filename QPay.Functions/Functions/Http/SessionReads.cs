@@ -25,9 +25,9 @@ public sealed class SessionReads(PaymentStatusService statuses, StatusWaiter wai
 
     public async Task<IActionResult> InternalAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken, bool live = false)
     {
-        if (!request.IsInternal())
+        if (await request.RefuseUnlessInternalAsync(cancellationToken) is { } notInternal)
         {
-            return ApiError.NotInternal();
+            return notInternal;
         }
 
         var userId = request.Query["userId"].FirstOrDefault();
