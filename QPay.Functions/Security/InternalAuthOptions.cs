@@ -99,7 +99,4 @@ internal sealed class InternalAuthOptionsValidator : SettingsValidator<InternalA
             errors.Add("INTERNAL_AUTH_ENTRA_ROLE must be an app role's value, without spaces.");
         }
     }
-
-    private static bool IsLoopback(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback;
 }
