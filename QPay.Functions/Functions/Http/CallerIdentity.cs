@@ -26,11 +26,14 @@ public static class CallerIdentity
         }
 
         // Every request of the worker has its services; only a bare test context lacks them, and
-        // it runs the default (FunctionKey) rule.
-        if (request.HttpContext.RequestServices?.GetService<IInternalCallerAuthenticator>() is not { } authenticator)
+        // it runs the default (FunctionKey) rule. With services, a missing authenticator is a
+        // wiring fault: it throws (500) rather than let a caller in unchecked.
+        if (request.HttpContext.RequestServices is not { } services)
         {
             return null;
         }
+
+        var authenticator = services.GetRequiredService<IInternalCallerAuthenticator>();
 
         var verdict = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), cancellationToken);
         return verdict.Outcome switch
