@@ -78,7 +78,7 @@ internal sealed class InternalCallerAuthenticator : IInternalCallerAuthenticator
         var result = await _handler.ValidateTokenAsync(token, _parameters.Value).ConfigureAwait(false);
         if (!result.IsValid)
         {
-            var reason = Reason(result.Exception);
+            var reason = TokenRejection.Reason(result.Exception);
             // Unverified, so only ever logged as what the token claims.
             Log.InternalCallerUnauthenticated(_logger, reason, AppIdOrUnknown(Unverified(token)));
             return new(InternalCallerOutcome.Unauthenticated, $"Invalid token: {reason}.");
@@ -143,17 +143,4 @@ internal sealed class InternalCallerAuthenticator : IInternalCallerAuthenticator
             : null;
         return Guid.TryParse(id, out var guid) ? guid.ToString("D") : "unknown";
     }
-
-    private static string Reason(Exception? exception) => exception switch
-    {
-        SecurityTokenExpiredException => "expired",
-        SecurityTokenNotYetValidException => "not yet valid",
-        SecurityTokenNoExpirationException => "it has no expiry",
-        SecurityTokenInvalidAudienceException => "wrong audience",
-        SecurityTokenInvalidIssuerException => "wrong issuer",
-        SecurityTokenInvalidAlgorithmException => "signing algorithm not accepted",
-        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "bad signature",
-        SecurityTokenMalformedException => "malformed",
-        _ => "rejected",
-    };
 }

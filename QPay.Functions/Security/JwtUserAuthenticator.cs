@@ -104,7 +104,7 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
         var result = await _handler.ValidateTokenAsync(token, validation.Parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {
-            var reason = Reason(result.Exception);
+            var reason = TokenRejection.Reason(result.Exception);
             Log.JwtRejected(_logger, reason);
             return UserAuthentication.Fail($"Invalid token: {reason}.");
         }
@@ -124,19 +124,6 @@ internal sealed class JwtUserAuthenticator : IUserAuthenticator
         validation.Accepted.Add(token, userId, result.SecurityToken.ValidTo);
         return UserAuthentication.Success(userId);
     }
-
-    private static string Reason(Exception? exception) => exception switch
-    {
-        SecurityTokenExpiredException => "expired",
-        SecurityTokenNotYetValidException => "not yet valid",
-        SecurityTokenNoExpirationException => "it has no expiry",
-        SecurityTokenInvalidAudienceException => "wrong audience",
-        SecurityTokenInvalidIssuerException => "wrong issuer",
-        SecurityTokenInvalidAlgorithmException => "signing algorithm not accepted",
-        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "bad signature",
-        SecurityTokenMalformedException => "malformed",
-        _ => "rejected",
-    };
 
     private sealed record Validation(TokenValidationParameters Parameters, string UserIdClaim, ValidatedTokenCache Accepted);
 }
