@@ -78,17 +78,7 @@ internal sealed class ProcessedInvoiceTableStore(
     {
         var inPartition = await InSessionPartitionAsync(claim.SessionId, cancellationToken).ConfigureAwait(false);
         var table = await TableAsync(inPartition, cancellationToken).ConfigureAwait(false);
-        var entity = ProcessedInvoiceEntity.From(claim, inPartition);
-        try
-        {
-            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            var stored = await table.GetEntityIfExistsAsync<ProcessedInvoiceEntity>(entity.PartitionKey, entity.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return stored.HasValue && stored.Value!.ClaimId == claim.ClaimId;
-        }
+        return await InsertClaimAsync(table, ProcessedInvoiceEntity.From(claim, inPartition), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> TryUpdateAsync(string sessionId, string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken)
@@ -169,7 +159,7 @@ internal sealed class ProcessedInvoiceTableStore(
         var entity = ProcessedInvoiceEntity.From(claim, inSessionPartition: false);
         if (read.Claim is null)
         {
-            if (!await TryClaimLegacyAsync(table, entity, cancellationToken).ConfigureAwait(false))
+            if (!await InsertClaimAsync(table, entity, cancellationToken).ConfigureAwait(false))
             {
                 return new SessionClaimWrite(false, null);
             }
@@ -199,7 +189,8 @@ internal sealed class ProcessedInvoiceTableStore(
         }
     }
 
-    private static async Task<bool> TryClaimLegacyAsync(TableClient table, ProcessedInvoiceEntity entity, CancellationToken cancellationToken)
+    /// <summary>Inserts a claim row; a 409 on a row that carries our claim id is our own insert whose reply was lost.</summary>
+    private static async Task<bool> InsertClaimAsync(TableClient table, ProcessedInvoiceEntity entity, CancellationToken cancellationToken)
     {
         try
         {
