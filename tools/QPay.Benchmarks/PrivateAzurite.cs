@@ -37,10 +37,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
             throw new InvalidOperationException($"the cost phase starts an Azurite of its own and found none at {executable} (npm install)");
         }
 
-        var ports = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        ports.ForEach(p => p.Start());
-        var free = ports.Select(p => ((IPEndPoint)p.LocalEndpoint).Port).ToArray();
-        ports.ForEach(p => p.Stop());
+        var free = FreePorts.Take(3);
         var start = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         string[] arguments =
         [

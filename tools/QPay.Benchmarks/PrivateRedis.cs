@@ -27,48 +27,43 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     public static async Task<PrivateRedis> StartAsync()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        var free = FreePorts.Take(1)[0];
+        var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", free.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no" })
         {
-            probe.Start();
-            var free = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", free.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no" })
-            {
-                start.ArgumentList.Add(argument);
-            }
+            start.ArgumentList.Add(argument);
+        }
 
-            Process process;
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"the cost phase starts a redis-server of its own and could not: {e.Message}", e);
+        }
+
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var redis = new PrivateRedis(process, free);
+        for (var i = 0; i < 100; i++)
+        {
             try
             {
-                process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+                await redis.CommandStatsAsync();
+                return redis;
             }
-            catch (System.ComponentModel.Win32Exception e)
+            catch (SocketException)
             {
-                throw new InvalidOperationException($"the cost phase starts a redis-server of its own and could not: {e.Message}", e);
+                await Task.Delay(50);
             }
-
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var redis = new PrivateRedis(process, free);
-            for (var i = 0; i < 100; i++)
-            {
-                try
-                {
-                    await redis.CommandStatsAsync();
-                    return redis;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(50);
-                }
-            }
-
-            await redis.DisposeAsync();
-            throw new InvalidOperationException($"redis-server did not listen on 127.0.0.1:{free}");
         }
+
+        await redis.DisposeAsync();
+        throw new InvalidOperationException($"redis-server did not listen on 127.0.0.1:{free}");
     }
 
     /// <summary>
