@@ -103,7 +103,7 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     {
         var user = User("e2e-fallback");
         var (sessionId, invoiceId) = await stack.SeedAsync(user);
-        var redis = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
+        var redis = await ConnectionMultiplexer.ConnectAsync(LocalStack.RedisConfiguration);
         Assert.True(await redis.GetDatabase().KeyDeleteAsync($"payment-session:{sessionId}"));
 
         var payment = await stack.PayAsync(invoiceId);
@@ -141,7 +141,7 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
     {
         var user = User("e2e-live");
         var (sessionId, invoiceId) = await stack.SeedAsync(user);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(LocalStack.RedisConfiguration);
 
         var known = "PENDING";
         var requests = 0;
@@ -261,6 +261,7 @@ public sealed class EndToEndTests(EndToEndStack stack) : IClassFixture<EndToEndS
         {
             ["APP_URL"] = AppUrl,
             ["SANDBOX_URL"] = stack.Sandbox.BaseUrl.ToString().TrimEnd('/'),
+            ["REDIS_PORT"] = LocalStack.RedisPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["QPAY_SETTINGS_FILE"] = TestPaths.InRepository("local.settings.sample.json"),
             ["STATUS_RATE_LIMIT_PER_MINUTE"] = EndToEndStack.StatusRateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });

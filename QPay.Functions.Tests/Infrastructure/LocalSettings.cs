@@ -4,7 +4,8 @@ namespace QPay.Functions.Tests.Infrastructure;
 
 /// <summary>
 /// The settings of the committed local.settings.sample.json: tests run on exactly what a new
-/// user copies, so a broken sample fails here first.
+/// user copies, so a broken sample fails here first. Storage and Redis point at <see cref="LocalStack"/>'s
+/// (the sample's own unless a run chose a stack of its own).
 /// </summary>
 internal static class LocalSettings
 {
@@ -33,7 +34,10 @@ internal static class LocalSettings
     private static IReadOnlyDictionary<string, string?> Load()
     {
         using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepository("local.settings.sample.json")));
-        return document.RootElement.GetProperty("Values").EnumerateObject()
+        var values = document.RootElement.GetProperty("Values").EnumerateObject()
             .ToDictionary(p => p.Name, p => (string?)p.Value.GetString(), StringComparer.OrdinalIgnoreCase);
+        values["AzureWebJobsStorage"] = LocalStack.StorageConnectionString;
+        values["REDIS_DATABASE_URI"] = LocalStack.RedisUri;
+        return values;
     }
 }

@@ -5,11 +5,34 @@ namespace QPay.Functions.Tests.Infrastructure;
 /// <summary>
 /// The shared local services every integration test uses: Azurite (10000-10002) and Redis (6379)
 /// on loopback, started by scripts/test.sh. A missing one fails the test with what to do.
+/// <c>QPAY_TEST_AZURITE_PORT</c> (the blob port; queue and table follow it) and <c>QPAY_TEST_REDIS_PORT</c>
+/// point a run at a stack of its own, so that two runs on one machine never take each other's queue messages.
 /// </summary>
 internal static class LocalStack
 {
-    public const string StorageConnectionString = "UseDevelopmentStorage=true";
-    public const string RedisUri = "redis://127.0.0.1:6379";
+    /// <summary>Azurite's well-known development account key (public, the same in every Azurite).</summary>
+    private const string DevelopmentAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public static readonly int AzuriteBlobPort = PortFromEnvironment("QPAY_TEST_AZURITE_PORT", 10000);
+
+    public static readonly int RedisPort = PortFromEnvironment("QPAY_TEST_REDIS_PORT", 6379);
+
+    public static readonly string StorageConnectionString = AzuriteBlobPort == 10000
+        ? "UseDevelopmentStorage=true"
+        : "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevelopmentAccountKey
+            + $";BlobEndpoint=http://127.0.0.1:{AzuriteBlobPort}/devstoreaccount1"
+            + $";QueueEndpoint=http://127.0.0.1:{AzuriteBlobPort + 1}/devstoreaccount1"
+            + $";TableEndpoint=http://127.0.0.1:{AzuriteBlobPort + 2}/devstoreaccount1";
+
+    public static readonly string RedisUri = $"redis://127.0.0.1:{RedisPort}";
+
+    /// <summary>The same Redis as <see cref="RedisUri"/>, as a StackExchange.Redis configuration string.</summary>
+    public static readonly string RedisConfiguration = $"127.0.0.1:{RedisPort}";
+
+    private static int PortFromEnvironment(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65534
+            ? port
+            : fallback;
 
     private static readonly Lazy<string?> Problem = new(FindProblem);
 
@@ -23,7 +46,7 @@ internal static class LocalStack
 
     private static string? FindProblem()
     {
-        foreach (var (name, port) in new[] { ("Azurite blob", 10000), ("Azurite queue", 10001), ("Azurite table", 10002), ("Redis", 6379) })
+        foreach (var (name, port) in new[] { ("Azurite blob", AzuriteBlobPort), ("Azurite queue", AzuriteBlobPort + 1), ("Azurite table", AzuriteBlobPort + 2), ("Redis", RedisPort) })
         {
             if (!IsListening(port))
             {
