@@ -77,6 +77,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<RefundService>();
 
         services.AddSingleton<PaymentStatusService>();
+        services.AddSingleton<LimitedStatusRead>();
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
         services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();

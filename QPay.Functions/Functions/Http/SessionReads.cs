@@ -13,7 +13,7 @@ namespace QPay.Functions.Functions.Http;
 /// (the status route) also takes <see cref="LiveStatusQuery"/> and may wait for a change
 /// (<see cref="StatusWaiter"/>): it counts once against the limit, before the wait.
 /// </summary>
-public sealed class SessionReads(PaymentStatusService statuses, StatusWaiter waiter, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
+public sealed class SessionReads(LimitedStatusRead immediate, StatusWaiter waiter, IUserRateLimiter rateLimiter, IUserAuthenticator authenticator)
 {
     public async Task<IActionResult> PublicAsync(HttpRequest request, Func<string, PaymentStatusView, object> answer, CancellationToken cancellationToken, bool live = false)
     {
@@ -51,15 +51,28 @@ public sealed class SessionReads(PaymentStatusService statuses, StatusWaiter wai
             return liveError;
         }
 
-        var decision = await rateLimiter.AcquireAsync(UserRateLimit.Status, $"{origin}:{userId}", cancellationToken);
+        var partition = $"{origin}:{userId}";
+        RateLimitDecision decision;
+        PaymentStatusView? status = null;
+        if (Identifiers.IsValid(sessionId) && liveQuery is not { Wait: not null })
+        {
+            // The common poll: the limit and the cached copy in one Redis round trip.
+            (decision, status) = await immediate.GetAsync(partition, sessionId, userId, cancellationToken);
+        }
+        else
+        {
+            decision = await rateLimiter.AcquireAsync(UserRateLimit.Status, partition, cancellationToken);
+            if (decision.Allowed && liveQuery is { Wait: { } wait } && Identifiers.IsValid(sessionId))
+            {
+                status = await waiter.WaitAsync(sessionId, userId, liveQuery.Known, wait, cancellationToken);
+            }
+        }
+
         if (!decision.Allowed)
         {
             return ApiError.TooManyRequests(request, decision, "status requests");
         }
 
-        var status = !Identifiers.IsValid(sessionId) ? null
-            : liveQuery is { Wait: { } wait } ? await waiter.WaitAsync(sessionId, userId, liveQuery.Known, wait, cancellationToken)
-            : await statuses.GetAsync(sessionId, userId, cancellationToken);
         return status is null
             ? ApiError.Result(StatusCodes.Status404NotFound, "NOT_FOUND", "No payment session with this sessionId for this user.", "sessionId")
             : new OkObjectResult(answer(sessionId, status));

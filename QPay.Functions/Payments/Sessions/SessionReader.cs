@@ -6,9 +6,16 @@ namespace QPay.Functions.Payments.Sessions;
 /// </summary>
 public sealed class SessionReader(ISessionCache cache, ISessionStore store)
 {
-    public async Task<(PaymentSession? Session, bool FromCache)> GetAsync(string sessionId, CancellationToken cancellationToken)
+    public async Task<(PaymentSession? Session, bool FromCache)> GetAsync(string sessionId, CancellationToken cancellationToken) =>
+        await GetAsync(sessionId, await cache.GetAsync(sessionId).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The same, for a caller that has already read the Redis copy (<paramref name="cached"/>, null on
+    /// a miss), e.g. side by side with another round trip.
+    /// </summary>
+    public async Task<(PaymentSession? Session, bool FromCache)> GetAsync(string sessionId, PaymentSession? cached, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(sessionId).ConfigureAwait(false) is { } cached)
+        if (cached is not null)
         {
             return (cached, true);
         }

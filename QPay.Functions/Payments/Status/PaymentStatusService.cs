@@ -22,6 +22,13 @@ public sealed class PaymentStatusService(SessionReader sessions, ISessionStore s
         return View(session, userId);
     }
 
+    /// <summary>The same, with the Redis copy already read (<paramref name="cached"/>, null on a miss).</summary>
+    public async Task<PaymentStatusView?> GetAsync(string sessionId, string userId, PaymentSession? cached, CancellationToken cancellationToken)
+    {
+        var (session, _) = await sessions.GetAsync(sessionId, cached, cancellationToken).ConfigureAwait(false);
+        return View(session, userId);
+    }
+
     /// <summary>
     /// From Table Storage only: right after a published change the Redis copy may not be refreshed
     /// yet (the writer stores it after the table).
