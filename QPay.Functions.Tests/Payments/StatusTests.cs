@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Audit;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 using QPay.Sandbox.Api;
@@ -121,6 +123,35 @@ public sealed class StatusTests
         Assert.Contains($"retry after {retryAfter} s", limited.Body.GetProperty("message").GetString());
         Assert.Equal(StatusCodes.Status404NotFound, otherUser.Status); // its own budget, then ownership
         Assert.Equal(StatusCodes.Status200OK, recovered.Status);
+    }
+
+    [Fact]
+    public async Task A_poll_reads_table_storage_only_when_allowed_and_the_redis_copy_is_missing()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(
+            settings: new Dictionary<string, string?> { ["STATUS_RATE_LIMIT_PER_MINUTE"] = "2" },
+            services: s => s.AddSingleton<IPaymentAudit>(new DiscardingAudit())); // the trail writes off the path: not counted here
+        var user = "user-st-rt-" + Guid.NewGuid().ToString("N")[..8];
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync(user);
+        var counter = harness.Get<StorageRequestCounter>();
+
+        var before = counter.Snapshot();
+        var cached = await StatusAsync(harness, user, sessionId);
+        var afterCached = counter.Snapshot();
+        await harness.Get<ISessionCache>().RemoveAsync(sessionId);
+        var missed = await StatusAsync(harness, user, sessionId);
+        var afterMissed = counter.Snapshot();
+        await harness.Get<ISessionCache>().RemoveAsync(sessionId);
+        var refused = await StatusAsync(harness, user, sessionId);
+        var afterRefused = counter.Snapshot();
+
+        Assert.Equal(StatusCodes.Status200OK, cached.Status);
+        Assert.Equal(0, (afterCached - before).Total); // the limit and the copy: Redis only
+        Assert.Equal(StatusCodes.Status200OK, missed.Status);
+        Assert.Equal("PENDING", missed.Body.GetProperty("status").GetString());
+        Assert.Equal(1, (afterMissed - afterCached).Table); // the copy missing: one point read
+        Assert.Equal(StatusCodes.Status429TooManyRequests, refused.Status);
+        Assert.Equal(0, (afterRefused - afterMissed).Total); // a refused caller never causes a Table read
     }
 
     [Fact]
