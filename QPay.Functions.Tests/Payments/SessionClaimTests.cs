@@ -58,9 +58,9 @@ public sealed class SessionClaimTests
 
         Assert.True(answer.Body.GetProperty("processed").GetBoolean());
         Assert.Equal(2, orderIds.Count);
-        // The floor's three: the session with its claim (one partition query), the claim with the session PAID
-        // (one transaction), the order message.
-        Assert.Equal(new StorageRequestCounts(Table: 2, Queue: 1), webhook);
+        // The floor's three and one: the session and its claim (two point reads side by side), the claim with the
+        // session PAID (one transaction), the order message.
+        Assert.Equal(new StorageRequestCounts(Table: 3, Queue: 1), webhook);
         // The session with its claim (one query), the coupon's redemption (its two, unchanged), both sellers'
         // orders (one transaction), the session PROCESSED with the claim OrdersCreated (one transaction), then the
         // reconciler's index entry: its home row read and deleted, its due row deleted (three: the index is not
@@ -191,6 +191,8 @@ public sealed class SessionClaimTests
             inner.TryUpdateAsync(sessionId, invoiceId, change, cancellationToken);
 
         public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken) => inner.ReadWithSessionAsync(sessionId, cancellationToken);
+
+        public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken) => inner.ReadWithSessionAsync(sessionId, invoiceId, cancellationToken);
 
         public virtual Task<SessionClaimWrite> TryWriteWithSessionAsync(
             SessionWithClaim read, ProcessedInvoice claim, Func<PaymentSession, PaymentSession?>? sessionChange, CancellationToken cancellationToken) =>

@@ -593,6 +593,9 @@ public sealed class WebhookTests
         public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken) =>
             throw new Azure.RequestFailedException(503, "Table Storage is unavailable");
 
+        public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken) =>
+            throw new Azure.RequestFailedException(503, "Table Storage is unavailable");
+
         public Task<SessionClaimWrite> TryWriteWithSessionAsync(
             SessionWithClaim read, ProcessedInvoice claim, Func<PaymentSession, PaymentSession?>? sessionChange, CancellationToken cancellationToken) =>
             throw new Azure.RequestFailedException(503, "Table Storage is unavailable");

@@ -39,6 +39,13 @@ public interface IProcessedInvoiceStore
     Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The same for a caller that knows the session's invoice (the webhook, from the session's Redis
+    /// copy): the session row and the claim row read side by side, two point reads instead of a query.
+    /// A session whose stored invoice is another one is read as <see cref="ReadWithSessionAsync(string, CancellationToken)"/> reads it.
+    /// </summary>
+    Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Writes <paramref name="claim"/> (inserted when <paramref name="read"/> had none, else replacing
     /// the claim as read) and <paramref name="sessionChange"/> of the session as read (as
     /// <see cref="PaymentStateMachine"/> allows it; null or a disallowed move: the session is left as
@@ -62,7 +69,7 @@ internal sealed class ProcessedInvoiceTableStore(
         var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (sessionRow is not null)
         {
-            return (await WithClaimAsync(sessionRow, claimRows, invoiceId, cancellationToken).ConfigureAwait(false)).Claim;
+            return (await WithClaimAsync(sessionRow, ClaimOf(claimRows, invoiceId), invoiceId, cancellationToken).ConfigureAwait(false)).Claim;
         }
 
         // No session row (gone, or never there): a claim left in its partition, else in the old table.
@@ -101,7 +108,30 @@ internal sealed class ProcessedInvoiceTableStore(
     public async Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
         var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return sessionRow is null ? null : await WithClaimAsync(sessionRow, claimRows, invoiceId: null, cancellationToken).ConfigureAwait(false);
+        return sessionRow is null ? null
+            : await WithClaimAsync(sessionRow, sessionRow.InvoiceId is { } invoiceId ? ClaimOf(claimRows, invoiceId) : null, invoiceId: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(inSessionPartition: true, cancellationToken).ConfigureAwait(false);
+        // Side by side: two point reads cost one round trip's time, where a partition query costs a scan on Azurite.
+        var sessionRead = table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.SessionRowKey, cancellationToken: cancellationToken);
+        var claimRead = table.GetEntityIfExistsAsync<ProcessedInvoiceEntity>(sessionId, ProcessedInvoiceEntity.SessionPartitionRowKey(invoiceId), cancellationToken: cancellationToken);
+        await Task.WhenAll(sessionRead, claimRead).ConfigureAwait(false);
+        var sessionRow = await sessionRead.ConfigureAwait(false);
+        if (!sessionRow.HasValue)
+        {
+            return null;
+        }
+
+        if (sessionRow.Value!.InvoiceId != invoiceId)
+        {
+            return await ReadWithSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var claimRow = await claimRead.ConfigureAwait(false);
+        return await WithClaimAsync(sessionRow.Value, claimRow.HasValue ? claimRow.Value : null, invoiceId, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionClaimWrite> TryWriteWithSessionAsync(
@@ -226,14 +256,14 @@ internal sealed class ProcessedInvoiceTableStore(
         return (sessionRow, claimRows);
     }
 
+    /// <param name="here">The wanted claim's row as found in the session's partition, if any.</param>
     /// <param name="invoiceId">The invoice whose claim is wanted; null: the session's own.</param>
-    private async Task<SessionWithClaim> WithClaimAsync(SessionEntity sessionRow, List<TableEntity> claimRows, string? invoiceId, CancellationToken cancellationToken)
+    private async Task<SessionWithClaim> WithClaimAsync(SessionEntity sessionRow, ProcessedInvoiceEntity? here, string? invoiceId, CancellationToken cancellationToken)
     {
         var session = sessionRow.ToSession();
         var wanted = invoiceId ?? session.InvoiceId;
         // A claim row in the partition counts even on a row without the marker (one rewritten by an
         // older release, which does not know it): the claim is where it is found.
-        var here = wanted is null ? null : ClaimOf(claimRows, wanted);
         var claim = here ?? (wanted is null || session.ClaimInSessionPartition ? null : await ReadLegacyAsync(wanted, cancellationToken).ConfigureAwait(false));
         return new SessionWithClaim(session, claim?.ToClaim())
         {

@@ -11,7 +11,7 @@ namespace QPay.Functions.Payments.Verification;
 /// <summary>
 /// The one path from "someone says it is paid" to "its orders are queued", shared by the webhook
 /// and the reconciler: a short lock per session's invoice (a burst of duplicates costs QPay one
-/// check) → the session with its claim, one partition query under the lock → <c>payment/check</c>
+/// check) → the session with its claim under the lock (two point reads side by side) → <c>payment/check</c>
 /// → the claim and the session PAID in one transaction (the claim exists: someone else won; the
 /// session changed: decided again) → the order message, beside the Redis copy's refresh and the
 /// lock's release (one script). A claim left Verified without orders is queued again once it
@@ -61,13 +61,13 @@ public sealed class InvoiceClaimer(
     public async Task<ClaimOutcome> VerifyAndClaimAsync(PaymentSession session, HeldCheckLock held, SessionWithClaim? read)
     {
         var sessionId = session.SessionId;
-        _ = session.InvoiceId ?? throw new ArgumentException("The session has no invoice.", nameof(session));
+        var invoiceId = session.InvoiceId ?? throw new ArgumentException("The session has no invoice.", nameof(session));
         try
         {
-            // Read under the lock, the session with its claim in one query: a winner that finished
+            // Read under the lock, the session with its claim (two point reads side by side): a winner that finished
             // before we took the lock has its claim stored by now, so we answer AlreadyClaimed
             // instead of asking QPay again; and the late-payment policy is decided on the stored status.
-            var stored = read ?? await claims.ReadWithSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
+            var stored = read ?? await claims.ReadWithSessionAsync(sessionId, invoiceId, CancellationToken.None).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Session {sessionId} has no row in Table Storage.");
             var outcome = await ClaimAsync(stored, held).ConfigureAwait(false);
             return outcome;
@@ -144,7 +144,7 @@ public sealed class InvoiceClaimer(
                 return await ClaimedAsync(claim, paid, current.Status, write.Session, held).ConfigureAwait(false);
             }
 
-            read = await claims.ReadWithSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
+            read = await claims.ReadWithSessionAsync(sessionId, invoiceId, CancellationToken.None).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Session {sessionId} is gone from Table Storage.");
             if (read.Claim is { } winner)
             {
