@@ -61,11 +61,13 @@ public sealed class SessionClaimTests
         // The floor's three: the session with its claim (one partition query), the claim with the session PAID
         // (one transaction), the order message.
         Assert.Equal(new StorageRequestCounts(Table: 2, Queue: 1), webhook);
-        // The session with its claim (one query), the coupon's redemption (its two, unchanged), both sellers'
-        // orders (one transaction), the session PROCESSED with the claim OrdersCreated (one transaction), then the
-        // reconciler's index entry: its home row read and deleted, its due row deleted (three: the index is not
-        // in the session's partition). Without the coupon: 6.
-        Assert.Equal(new StorageRequestCounts(Table: 8, Queue: 0), orders);
+        // The session with its claim and its home row in the reconciler's index (one partition query), the
+        // coupon's redemption (its two, unchanged), both sellers' orders (one transaction), the session PROCESSED
+        // with the claim OrdersCreated and the home row deleted (one transaction), the index's due row deleted.
+        // Without the coupon: 4.
+        Assert.Equal(new StorageRequestCounts(Table: 6, Queue: 0), orders);
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Equal(0, await harness.DueRowsAsync(sessionId));
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
     }
 

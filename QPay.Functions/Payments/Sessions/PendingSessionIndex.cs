@@ -21,6 +21,12 @@ public interface IPendingSessionIndex
     Task RemoveAsync(string sessionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Ends a removal whose home row the caller deleted in a transaction of its own, in the session's partition
+    /// (<see cref="PendingHome.DeleteAction"/>): deletes the due row that home row pointed to (gone already: nothing).
+    /// </summary>
+    Task RemoveDueAsync(PendingHome removed, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Up to <paramref name="max"/> entries due now: first checks and claims first, then the others,
     /// earliest due first within each.
     /// </summary>
