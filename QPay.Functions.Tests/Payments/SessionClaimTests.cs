@@ -72,6 +72,51 @@ public sealed class SessionClaimTests
     }
 
     [Fact]
+    public async Task Order_creation_without_a_coupon_costs_four_counted_storage_requests()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(
+            settings: new Dictionary<string, string?> { ["QPAY_EBARIMT_ENABLED"] = "false" },
+            services: s => s.AddSingleton<IPaymentAudit>(new DiscardingAudit()));
+        var counter = harness.Get<StorageRequestCounter>();
+        var (warmSession, warmInvoice) = await SeedWithoutCouponAsync(harness, "user-sc-count4");
+        await harness.CallbackAsync(warmInvoice, await harness.PayAsync(warmInvoice));
+        await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(warmSession, warmInvoice), default);
+        var (sessionId, invoiceId) = await SeedWithoutCouponAsync(harness, "user-sc-count4");
+        await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
+        Assert.NotNull(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+
+        var before = counter.Snapshot();
+        var orderIds = await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(sessionId, invoiceId), default);
+        var orders = counter.Snapshot() - before;
+
+        Assert.Equal(2, orderIds.Count);
+        // The partition query (session, claim, home row), the orders' transaction, the finishing transaction
+        // (session PROCESSED, claim OrdersCreated, home row deleted), the due row deleted.
+        Assert.Equal(new StorageRequestCounts(Table: 4, Queue: 0), orders);
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Equal(0, await harness.DueRowsAsync(sessionId));
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    /// <summary>The two-seller cart without its coupon: 2×10.25 + 1×5 = 25.50 USD.</summary>
+    private static async Task<(string SessionId, string InvoiceId)> SeedWithoutCouponAsync(PaymentsHarness harness, string userId)
+    {
+        var answer = await harness.SeedAsync(userId, new
+        {
+            cart = new object[]
+            {
+                new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
+                new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
+            },
+            sellers = new[] { "shop-a", "shop-b" },
+            totalAmount = 25.5m,
+            shippingAddressId = "addr-1",
+        });
+        Assert.Equal(200, answer.Status);
+        return (answer.Body.GetProperty("sessionId").GetString()!, answer.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
+    }
+
+    [Fact]
     public async Task A_session_cancelled_between_the_read_and_the_claim_is_decided_again_as_a_late_payment()
     {
         IProcessedInvoiceStore? inner = null;
