@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Claims;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Sessions;
@@ -31,6 +32,27 @@ public sealed class PendingHomeRowTests
         Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(Prefix(harness), sessionId)).HasValue);
         var entry = await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default);
         Assert.Equal(home.Value!.GetString("DueRow"), entry!.Slot!.Row);
+        Assert.Equal(1, await harness.DueRowsAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task Seeding_writes_the_session_row_with_its_home_row_in_one_transaction_after_its_due_row()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<IPaymentAudit>(new DiscardingAudit()));
+        var counter = harness.Get<StorageRequestCounter>();
+        await harness.SeedTwoSellerSessionAsync("user-home-seed"); // a first seed creates the tables (a create is a request too)
+
+        var before = counter.Snapshot();
+        var (sessionId, _) = await harness.SeedTwoSellerSessionAsync("user-home-seed");
+        var seed = counter.Snapshot() - before;
+
+        // The pricing's three (both products, the coupon), the due row, the session row with its home row (one
+        // transaction), the admin list's row, the invoice id written (read and replace), the open-session row and
+        // the user's open-session list. The index had three of its own beside the session's insert before (its
+        // home row read and upserted, the due row): 12.
+        Assert.Equal(new StorageRequestCounts(Table: 10, Queue: 0), seed);
+        var table = await SessionsTableAsync(harness);
+        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>(sessionId, PendingHome.RowKey)).HasValue);
         Assert.Equal(1, await harness.DueRowsAsync(sessionId));
     }
 
@@ -164,6 +186,13 @@ public sealed class PendingHomeRowTests
         Assert.Equal(due.Append(both).Order(StringComparer.Ordinal), listed.Select(s => s.SessionId).Order(StringComparer.Ordinal));
         Assert.Equal(1, await harness.DueRowsAsync(issuedId));
         Assert.NotNull(await index.BeginVisitAsync(issuedId, visit!.Ticket, TimeSpan.FromMinutes(10), default));
+    }
+
+    private sealed class DiscardingAudit : IPaymentAudit
+    {
+        public void Record(string sessionId, PaymentEvent paymentEvent)
+        {
+        }
     }
 
     /// <summary>A time storage keeps exactly.</summary>

@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+
 namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
@@ -8,6 +10,13 @@ namespace QPay.Functions.Payments.Sessions;
 public interface IPendingSessionIndex
 {
     Task<PendingSessionEntry?> GetAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins the entry of a session not written yet: writes its due row, and answers the insert of its home row
+    /// for the transaction that inserts the session row (the same partition), so that the entry costs no request
+    /// of its own. Were that transaction never to happen, the due row is one no home row points to: the listing deletes it.
+    /// </summary>
+    Task<TableTransactionAction> StartAsync(PendingSessionEntry entry, CancellationToken cancellationToken);
 
     /// <summary>Adds the entry, or moves it to its new time whatever the index held.</summary>
     Task AddAsync(PendingSessionEntry entry, CancellationToken cancellationToken);

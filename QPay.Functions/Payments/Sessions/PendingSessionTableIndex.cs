@@ -60,6 +60,14 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         return await ReadHomeAsync(table, sessionId, cancellationToken).ConfigureAwait(false) is { } home ? FromHome(home) : null;
     }
 
+    public async Task<TableTransactionAction> StartAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
+        await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return new TableTransactionAction(TableTransactionActionType.Add, HomeEntity(entry with { InOldPlace = false }, slot, ticket: null, runningUntil: null));
+    }
+
     public async Task AddAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
