@@ -381,7 +381,8 @@ public sealed class ReconcilerFanOutTests
     /// <summary>The real store; the first read of a session tells the host to stop, as a shutdown arriving mid-visit.</summary>
     private sealed class StoppingSessionStore(ISessionStore inner, CancellationTokenSource stopping) : ISessionStore
     {
-        public Task CreateAsync(PaymentSession session, CancellationToken cancellationToken) => inner.CreateAsync(session, cancellationToken);
+        public Task CreateAsync(PaymentSession session, PendingSessionEntry? reconcileEntry, CancellationToken cancellationToken) =>
+            inner.CreateAsync(session, reconcileEntry, cancellationToken);
 
         public async Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken)
         {

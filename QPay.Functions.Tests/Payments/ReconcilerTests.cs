@@ -213,7 +213,8 @@ public sealed class ReconcilerTests
 
     private sealed class ThrowingSessionStore(ISessionStore inner, HashSet<string> poisoned) : ISessionStore
     {
-        public Task CreateAsync(PaymentSession session, CancellationToken cancellationToken) => inner.CreateAsync(session, cancellationToken);
+        public Task CreateAsync(PaymentSession session, PendingSessionEntry? reconcileEntry, CancellationToken cancellationToken) =>
+            inner.CreateAsync(session, reconcileEntry, cancellationToken);
 
         public Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken) =>
             poisoned.Contains(sessionId) ? throw new InvalidOperationException("a corrupt row") : inner.GetAsync(sessionId, cancellationToken);

@@ -61,12 +61,59 @@ public sealed class SessionClaimTests
         // The floor's three and one: the session and its claim (two point reads side by side), the claim with the
         // session PAID (one transaction), the order message.
         Assert.Equal(new StorageRequestCounts(Table: 3, Queue: 1), webhook);
-        // The session with its claim (one query), the coupon's redemption (its two, unchanged), both sellers'
-        // orders (one transaction), the session PROCESSED with the claim OrdersCreated (one transaction), then the
-        // reconciler's index entry: its home row read and deleted, its due row deleted (three: the index is not
-        // in the session's partition). Without the coupon: 6.
-        Assert.Equal(new StorageRequestCounts(Table: 8, Queue: 0), orders);
+        // The session with its claim and its home row in the reconciler's index (one partition query), the
+        // coupon's redemption (its two, unchanged), both sellers' orders (one transaction), the session PROCESSED
+        // with the claim OrdersCreated and the home row deleted (one transaction), the index's due row deleted.
+        // Without the coupon: 4.
+        Assert.Equal(new StorageRequestCounts(Table: 6, Queue: 0), orders);
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Equal(0, await harness.DueRowsAsync(sessionId));
         Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    [Fact]
+    public async Task Order_creation_without_a_coupon_costs_four_counted_storage_requests()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(
+            settings: new Dictionary<string, string?> { ["QPAY_EBARIMT_ENABLED"] = "false" },
+            services: s => s.AddSingleton<IPaymentAudit>(new DiscardingAudit()));
+        var counter = harness.Get<StorageRequestCounter>();
+        var (warmSession, warmInvoice) = await SeedWithoutCouponAsync(harness, "user-sc-count4");
+        await harness.CallbackAsync(warmInvoice, await harness.PayAsync(warmInvoice));
+        await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(warmSession, warmInvoice), default);
+        var (sessionId, invoiceId) = await SeedWithoutCouponAsync(harness, "user-sc-count4");
+        await harness.CallbackAsync(invoiceId, await harness.PayAsync(invoiceId));
+        Assert.NotNull(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+
+        var before = counter.Snapshot();
+        var orderIds = await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(sessionId, invoiceId), default);
+        var orders = counter.Snapshot() - before;
+
+        Assert.Equal(2, orderIds.Count);
+        // The partition query (session, claim, home row), the orders' transaction, the finishing transaction
+        // (session PROCESSED, claim OrdersCreated, home row deleted), the due row deleted.
+        Assert.Equal(new StorageRequestCounts(Table: 4, Queue: 0), orders);
+        Assert.Null(await harness.Get<IPendingSessionIndex>().GetAsync(sessionId, default));
+        Assert.Equal(0, await harness.DueRowsAsync(sessionId));
+        Assert.Equal(SessionStatus.Processed, (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!.Status);
+    }
+
+    /// <summary>The two-seller cart without its coupon: 2×10.25 + 1×5 = 25.50 USD.</summary>
+    private static async Task<(string SessionId, string InvoiceId)> SeedWithoutCouponAsync(PaymentsHarness harness, string userId)
+    {
+        var answer = await harness.SeedAsync(userId, new
+        {
+            cart = new object[]
+            {
+                new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
+                new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
+            },
+            sellers = new[] { "shop-a", "shop-b" },
+            totalAmount = 25.5m,
+            shippingAddressId = "addr-1",
+        });
+        Assert.Equal(200, answer.Status);
+        return (answer.Body.GetProperty("sessionId").GetString()!, answer.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
     }
 
     [Fact]
@@ -173,33 +220,9 @@ public sealed class SessionClaimTests
         EnqueuedAt = DateTimeOffset.UtcNow,
     };
 
-    private sealed class DiscardingAudit : IPaymentAudit
-    {
-        public void Record(string sessionId, PaymentEvent paymentEvent)
-        {
-        }
-    }
 
     /// <summary>The real store; before its first write of a claim with its session, someone else acts.</summary>
-    private class Delegating(IProcessedInvoiceStore inner) : IProcessedInvoiceStore
-    {
-        public Task<ProcessedInvoice?> GetAsync(string sessionId, string invoiceId, CancellationToken cancellationToken) => inner.GetAsync(sessionId, invoiceId, cancellationToken);
-
-        public Task<bool> TryClaimAsync(ProcessedInvoice claim, CancellationToken cancellationToken) => inner.TryClaimAsync(claim, cancellationToken);
-
-        public Task<bool> TryUpdateAsync(string sessionId, string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken) =>
-            inner.TryUpdateAsync(sessionId, invoiceId, change, cancellationToken);
-
-        public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken) => inner.ReadWithSessionAsync(sessionId, cancellationToken);
-
-        public Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken) => inner.ReadWithSessionAsync(sessionId, invoiceId, cancellationToken);
-
-        public virtual Task<SessionClaimWrite> TryWriteWithSessionAsync(
-            SessionWithClaim read, ProcessedInvoice claim, Func<PaymentSession, PaymentSession?>? sessionChange, CancellationToken cancellationToken) =>
-            inner.TryWriteWithSessionAsync(read, claim, sessionChange, cancellationToken);
-    }
-
-    private sealed class BeforeFirstWrite(IProcessedInvoiceStore inner, Func<SessionWithClaim, Task> meanwhile) : Delegating(inner)
+    private sealed class BeforeFirstWrite(IProcessedInvoiceStore inner, Func<SessionWithClaim, Task> meanwhile) : DelegatingClaimStore(inner)
     {
         private int _writes;
 
@@ -216,7 +239,7 @@ public sealed class SessionClaimTests
     }
 
     /// <summary>The first write is stored but answered as a conflict, as a retried transaction whose first reply was lost is.</summary>
-    private sealed class LostReply(IProcessedInvoiceStore inner) : Delegating(inner)
+    private sealed class LostReply(IProcessedInvoiceStore inner) : DelegatingClaimStore(inner)
     {
         private int _writes;
 

@@ -75,9 +75,10 @@ public sealed class PaymentOptions
     public string OrderCreationQueue { get; internal set; } = Storage.StorageNames.OrderCreationQueue;
 
     /// <summary>
-    /// The prefix of the PaymentSessions partitions that hold the reconciler's index (see
-    /// PendingSessionTableIndex). Session ids are 32 hex digits, so it never meets a session row;
-    /// tests isolate themselves with another.
+    /// The prefix of the PaymentSessions partitions that hold the reconciler's index's due rows and cursor (see
+    /// PendingSessionTableIndex; the home rows are in their sessions' partitions, and in the partition of this
+    /// name only as the build before wrote them, until the migration moves them). Session ids are 32 hex digits,
+    /// so it never meets a session row; tests isolate themselves with another.
     /// </summary>
     public string PendingIndexPartition { get; internal set; } = "reconcile";
 

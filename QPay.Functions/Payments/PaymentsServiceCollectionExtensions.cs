@@ -80,7 +80,8 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<LimitedStatusRead>();
         services.AddSingleton<IUserRateLimiter, UserRateLimiter>();
 
-        services.AddSingleton<IPendingSessionIndex, PendingSessionTableIndex>();
+        services.AddSingleton<PendingSessionTableIndex>();
+        services.AddSingleton<IPendingSessionIndex>(sp => sp.GetRequiredService<PendingSessionTableIndex>());
         services.AddSingleton<PendingIndexMigration>();
         services.AddSingleton<IReconcileQueue, StorageReconcileQueue>();
         services.AddSingleton<PaymentReconciler>();

@@ -52,7 +52,9 @@ public interface IProcessedInvoiceStore
     /// it is) in one entity-group transaction: both or neither, each only if unchanged since
     /// <paramref name="read"/>. A claim never goes back from OrdersCreated. A session from before
     /// claims moved is written as it was before: the claim in ProcessedInvoices, then the session
-    /// (for a claim being replaced: the session first).
+    /// (for a claim being replaced: the session first). A claim written OrdersCreated takes its session
+    /// out of the reconciler's index in the same transaction (the home row as read, if the read found one
+    /// in the partition; then its due row), which <see cref="SessionClaimWrite.LeftPendingIndex"/> tells.
     /// </summary>
     Task<SessionClaimWrite> TryWriteWithSessionAsync(SessionWithClaim read, ProcessedInvoice claim, Func<PaymentSession, PaymentSession?>? sessionChange, CancellationToken cancellationToken);
 }
@@ -61,12 +63,13 @@ internal sealed class ProcessedInvoiceTableStore(
     StorageClients storage,
     ISessionStore sessions,
     ISessionStatusChannel statusChannel,
+    IPendingSessionIndex pending,
     TimeProvider clock,
     ILogger<ProcessedInvoiceTableStore> logger) : IProcessedInvoiceStore
 {
     public async Task<ProcessedInvoice?> GetAsync(string sessionId, string invoiceId, CancellationToken cancellationToken)
     {
-        var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var (sessionRow, claimRows, _) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (sessionRow is not null)
         {
             return (await WithClaimAsync(sessionRow, ClaimOf(claimRows, invoiceId), invoiceId, cancellationToken).ConfigureAwait(false)).Claim;
@@ -90,7 +93,7 @@ internal sealed class ProcessedInvoiceTableStore(
 
     public async Task<bool> TryUpdateAsync(string sessionId, string invoiceId, Func<ProcessedInvoice, ProcessedInvoice?> change, CancellationToken cancellationToken)
     {
-        var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var (sessionRow, claimRows, _) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         var inPartition = ClaimOf(claimRows, invoiceId) is not null || sessionRow?.ClaimInSessionPartition == true;
         var table = await TableAsync(inPartition, cancellationToken).ConfigureAwait(false);
         var (partition, row) = inPartition ? (sessionId, ProcessedInvoiceEntity.SessionPartitionRowKey(invoiceId)) : (invoiceId, ProcessedInvoiceEntity.ClaimRowKey);
@@ -107,9 +110,9 @@ internal sealed class ProcessedInvoiceTableStore(
 
     public async Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var (sessionRow, claimRows) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var (sessionRow, claimRows, home) = await ReadPartitionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         return sessionRow is null ? null
-            : await WithClaimAsync(sessionRow, sessionRow.InvoiceId is { } invoiceId ? ClaimOf(claimRows, invoiceId) : null, invoiceId: null, cancellationToken).ConfigureAwait(false);
+            : (await WithClaimAsync(sessionRow, sessionRow.InvoiceId is { } invoiceId ? ClaimOf(claimRows, invoiceId) : null, invoiceId: null, cancellationToken).ConfigureAwait(false)) with { PendingHome = home };
     }
 
     public async Task<SessionWithClaim?> ReadWithSessionAsync(string sessionId, string invoiceId, CancellationToken cancellationToken)
@@ -148,7 +151,7 @@ internal sealed class ProcessedInvoiceTableStore(
         }
 
         var entity = ProcessedInvoiceEntity.From(claim, inSessionPartition: true);
-        var actions = new List<TableTransactionAction>(2)
+        var actions = new List<TableTransactionAction>(3)
         {
             read.Claim is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, entity)
@@ -158,6 +161,13 @@ internal sealed class ProcessedInvoiceTableStore(
         if (replacement is not null)
         {
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, replacement, read.SessionETag));
+        }
+
+        // The orders exist: the session leaves the reconciler's index with the same write (412: an index writer moved it; read again).
+        var leaving = claim.State == ClaimState.OrdersCreated ? read.PendingHome : null;
+        if (leaving is not null)
+        {
+            actions.Add(leaving.DeleteAction());
         }
 
         var table = await TableAsync(inSessionPartition: true, cancellationToken).ConfigureAwait(false);
@@ -178,7 +188,13 @@ internal sealed class ProcessedInvoiceTableStore(
             statusChannel.Publish(stored.SessionId, stored.Status);
         }
 
-        return new SessionClaimWrite(true, stored);
+        if (leaving is not null)
+        {
+            // A crash before this leaves a due row no home row points to: the index's listing deletes it.
+            await pending.RemoveDueAsync(leaving, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SessionClaimWrite(true, stored) { LeftPendingIndex = leaving is not null };
     }
 
     private async Task<SessionClaimWrite> WriteLegacyAsync(
@@ -234,11 +250,15 @@ internal sealed class ProcessedInvoiceTableStore(
         }
     }
 
-    /// <summary>The session row and the claim rows of a session's partition, in one query (the partition holds nothing else: design §5).</summary>
-    private async Task<(SessionEntity? Session, List<TableEntity> Claims)> ReadPartitionAsync(string sessionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The session row, the claim rows and the reconciler index's home row of a session's partition, in one query
+    /// (the partition holds nothing else: design §5).
+    /// </summary>
+    private async Task<(SessionEntity? Session, List<TableEntity> Claims, PendingHome? Home)> ReadPartitionAsync(string sessionId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(inSessionPartition: true, cancellationToken).ConfigureAwait(false);
         SessionEntity? sessionRow = null;
+        PendingHome? home = null;
         var claimRows = new List<TableEntity>(1);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {sessionId}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -251,9 +271,13 @@ internal sealed class ProcessedInvoiceTableStore(
             {
                 claimRows.Add(row);
             }
+            else
+            {
+                home ??= PendingHome.Of(row);
+            }
         }
 
-        return (sessionRow, claimRows);
+        return (sessionRow, claimRows, home);
     }
 
     /// <param name="here">The wanted claim's row as found in the session's partition, if any.</param>

@@ -12,7 +12,8 @@ namespace QPay.Functions.Payments.Orders;
 /// <summary>
 /// Creates the orders of a verified invoice (design §4, the queue side): one order per seller,
 /// ids derived from (invoiceId, shopId) so a redelivered message rewrites the same rows, all in one
-/// transaction; then the session becomes PROCESSED and the claim OrdersCreated, in one more. A coupon's redemption is counted first. Anything unexpected throws, so that the
+/// transaction; then the session becomes PROCESSED and the claim OrdersCreated, and the session leaves the
+/// reconciler's index, in one more (and its due row after). A coupon's redemption is counted first. Anything unexpected throws, so that the
 /// queue retries and, after <see cref="MaxDequeueCount"/> attempts, moves the message to poison.
 /// </summary>
 public sealed class OrderCreationService(
@@ -82,8 +83,12 @@ public sealed class OrderCreationService(
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
         // One e-receipt per counted payment, asked before the orders count as created so that a retry asks again (once: rows per payment).
         var skippedReceipts = await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
-        await FinishAsync(read, orderIds, skippedReceipts, cancellationToken).ConfigureAwait(false);
-        await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+        if (!await FinishAsync(read, orderIds, skippedReceipts, cancellationToken).ConfigureAwait(false))
+        {
+            // The finish did not take the session out of the reconciler's index (an entry in the index's old place, or finished elsewhere).
+            await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+        }
+
         Log.OrdersCreated(logger, session.SessionId, message.InvoiceId, orderIds.Count);
         metrics.OrdersCreated(orderIds.Count);
         audit.Record(session.SessionId, PaymentEvents.OrdersCreated(message.InvoiceId, orderIds));
@@ -91,11 +96,12 @@ public sealed class OrderCreationService(
     }
 
     /// <summary>
-    /// The session PROCESSED with its order ids and the claim OrdersCreated, in one transaction (each
-    /// only if unchanged since read: else read again and written again). A claim someone else
-    /// finished meanwhile is left as it is: its orders exist and are never rewritten.
+    /// The session PROCESSED with its order ids and the claim OrdersCreated, and its home row in the reconciler's
+    /// index deleted, in one transaction (each only if unchanged since read: else read again and written again).
+    /// A claim someone else finished meanwhile is left as it is: its orders exist and are never rewritten.
+    /// True when the session left the reconciler's index with it.
     /// </summary>
-    private async Task FinishAsync(SessionWithClaim read, IReadOnlyList<string> orderIds, SessionReceipts? receipts, CancellationToken cancellationToken)
+    private async Task<bool> FinishAsync(SessionWithClaim read, IReadOnlyList<string> orderIds, SessionReceipts? receipts, CancellationToken cancellationToken)
     {
         var claim = read.Claim!;
         var records = MntAmount.Excess(claim.PaidMnt, read.Session.ExpectedMnt) == 0m
@@ -107,7 +113,7 @@ public sealed class OrderCreationService(
             if (read.Claim is not { State: ClaimState.Verified } current)
             {
                 // Finished by another delivery of this message (or gone): its session write is its own.
-                return;
+                return false;
             }
 
             var write = await claims.TryWriteWithSessionAsync(
@@ -122,7 +128,7 @@ public sealed class OrderCreationService(
                     await cache.StoreAsync(processed).ConfigureAwait(false);
                 }
 
-                return;
+                return write.LeftPendingIndex;
             }
 
             if (attempt == MaxFinishAttempts)

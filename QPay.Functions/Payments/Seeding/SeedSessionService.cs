@@ -21,7 +21,7 @@ public sealed record SeedSessionResult(PaymentSession? Session, QPayInvoice? Inv
 /// <summary>
 /// Creates a payment session and its QPay invoice (design §4): the cart is priced by the server
 /// (<see cref="CheckoutPricer"/>: catalogue prices, the coupon's computed discount), the session is written to Table
-/// Storage (and the reconciler's pending index) first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
+/// Storage (with its entry in the reconciler's pending index, one transaction) first, then the invoice is created once (<c>sender_invoice_no</c> = session id,
 /// callback URL carrying the webhook token), then the session gets its invoice id and goes to
 /// Redis with its TTL, and it is counted among its user's open sessions (<see cref="OpenSessionCap"/>: over
 /// MAX_OPEN_SESSIONS_PER_USER the user's oldest open ones expire). A QPay failure marks the session failed and is
@@ -31,7 +31,6 @@ public sealed class SeedSessionService(
     CheckoutPricer pricer,
     ISessionStore store,
     ISessionCache cache,
-    IPendingSessionIndex pending,
     OpenSessionCap openSessions,
     IUserSessionIndex userSessions,
     IQPayClient qpay,
@@ -79,13 +78,12 @@ public sealed class SeedSessionService(
             Version = 1,
         };
 
-        await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
-        // Indexed before QPay is asked, so that no invoice can exist that the reconciler does not know; the admin
-        // list beside it (it never fails the seed), so that it adds no round trip of its own.
+        // Indexed with the session row (one transaction, before QPay is asked), so that no invoice can exist that the
+        // reconciler does not know; then the admin list (it never fails the seed).
         var firstCheck = now + settings.ReconcileSchedule[0];
-        await Task.WhenAll(
-            userSessions.TryAddAsync(session),
-            pending.AddAsync(new PendingSessionEntry(session.SessionId, now, firstCheck < session.ExpiresAt ? firstCheck : session.ExpiresAt), cancellationToken)).ConfigureAwait(false);
+        var entry = new PendingSessionEntry(session.SessionId, now, firstCheck < session.ExpiresAt ? firstCheck : session.ExpiresAt);
+        await store.CreateAsync(session, entry, cancellationToken).ConfigureAwait(false);
+        await userSessions.TryAddAsync(session).ConfigureAwait(false);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.SessionId });
 
         QPayInvoice invoice;

@@ -46,6 +46,9 @@ public sealed record PendingSessionEntry(
     /// <summary>Until when a begun visit holds the entry (the index's bookkeeping).</summary>
     internal DateTimeOffset? RunningUntil { get; init; }
 
+    /// <summary>Read from a home row written before home rows moved into their sessions' partitions (the index's bookkeeping).</summary>
+    internal bool InOldPlace { get; init; }
+
     /// <summary>
     /// A visit began before this one and never finished (its host died): it may have asked QPay, so
     /// the visit it would have been counts as made.

@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+
 namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
@@ -9,6 +11,13 @@ public interface IPendingSessionIndex
 {
     Task<PendingSessionEntry?> GetAsync(string sessionId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Begins the entry of a session not written yet: writes its due row, and answers the insert of its home row
+    /// for the transaction that inserts the session row (the same partition), so that the entry costs no request
+    /// of its own. Were that transaction never to happen, the due row is one no home row points to: the listing deletes it.
+    /// </summary>
+    Task<TableTransactionAction> StartAsync(PendingSessionEntry entry, CancellationToken cancellationToken);
+
     /// <summary>Adds the entry, or moves it to its new time whatever the index held.</summary>
     Task AddAsync(PendingSessionEntry entry, CancellationToken cancellationToken);
 
@@ -19,6 +28,12 @@ public interface IPendingSessionIndex
     Task<bool> UpdateAsync(PendingSessionEntry entry, CancellationToken cancellationToken);
 
     Task RemoveAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends a removal whose home row the caller deleted in a transaction of its own, in the session's partition
+    /// (<see cref="PendingHome.DeleteAction"/>): deletes the due row that home row pointed to (gone already: nothing).
+    /// </summary>
+    Task RemoveDueAsync(PendingHome removed, CancellationToken cancellationToken);
 
     /// <summary>
     /// Up to <paramref name="max"/> entries due now: first checks and claims first, then the others,

@@ -7,16 +7,21 @@ using QPay.Functions.Storage;
 namespace QPay.Functions.Payments.Sessions;
 
 /// <summary>
-/// The reconciler's index in the PaymentSessions table (session rows have 32-hex-digit partition
-/// keys, so none of these meets one), under the prefix <see cref="PaymentOptions.PendingIndexPartition"/>:
+/// The reconciler's index in the PaymentSessions table:
 /// <list type="bullet">
-/// <item>a <b>home row</b> per session (PK <c>{prefix}</c>, RK sessionId): the entry, where its due row is,
-/// the ticket of a visit handed out and how long a begun visit holds it;</item>
+/// <item>a <b>home row</b> per session in the session's own partition (PK sessionId, RK <see cref="PendingHome.RowKey"/>):
+/// the entry, where its due row is, the ticket of a visit handed out and how long a begun visit holds it; there,
+/// order creation deletes it in the transaction that finishes the session;</item>
 /// <item>a <b>due row</b> per session in the partition of the hour it is due (PK <c>{prefix}-due-yyyyMMddHH</c>),
 /// RK <c>{lane}-{due time}-{sessionId}-{nonce}</c>: lane 0 (first checks, claims) sorts before lane 1, and
 /// within a lane the earliest due comes first, so a range query with a page limit reads only what is due;</item>
 /// <item>a <b>cursor</b> (PK <c>{prefix}-cursor</c>): the oldest hour that may still hold due rows.</item>
 /// </list>
+/// The due rows and the cursor are under the prefix <see cref="PaymentOptions.PendingIndexPartition"/> (session
+/// partitions have 32-hex-digit keys, so none of these meets one). Home rows written before they moved are in
+/// the <b>old place</b> (PK <c>{prefix}</c>, RK sessionId): a read falls back to it when the session has none in
+/// the new one, a writer writes an entry back where it read it (a new entry and <see cref="AddAsync"/> always go
+/// to the new place), and <see cref="MoveOldHomesAsync"/> moves them a page at a time.
 /// Every due row has a key of its own (a nonce ends it), and every writer puts its new due row first,
 /// then the home row (under its ETag where it read one), then deletes the row the home row pointed to;
 /// so no writer ever deletes a row another one points to, and a crash leaves at worst a due row no home
@@ -24,13 +29,16 @@ namespace QPay.Functions.Payments.Sessions;
 /// are never earlier than the writer's clock, and the cursor stays an hour behind its reader's, so clocks
 /// that differ by less than an hour lose nothing.
 /// </summary>
-internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<PaymentOptions> options, TimeProvider clock) : IPendingSessionIndex
+public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<PaymentOptions> options, TimeProvider clock) : IPendingSessionIndex
 {
     /// <summary>Table Storage's largest page.</summary>
     private const int PageSize = 1000;
     private const string HourFormat = "yyyyMMddHH";
     private const string TimeFormat = "yyyyMMddHHmmssfff";
     private const string CursorRow = "cursor";
+
+    /// <summary>Old home rows moved at once by <see cref="MoveOldHomesAsync"/>.</summary>
+    private const int MoveParallelism = 8;
 
     /// <summary>
     /// A due row no home row points to may be a writer's next step: it is deleted only once storage's
@@ -43,12 +51,21 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
 
     private static readonly char[] Lanes = ['0', '1'];
 
-    private readonly string _home = options.Value.PendingIndexPartition;
+    /// <summary>The due rows' and the cursor's prefix, and the old place's partition of home rows.</summary>
+    private readonly string _prefix = options.Value.PendingIndexPartition;
 
     public async Task<PendingSessionEntry?> GetAsync(string sessionId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         return await ReadHomeAsync(table, sessionId, cancellationToken).ConfigureAwait(false) is { } home ? FromHome(home) : null;
+    }
+
+    public async Task<TableTransactionAction> StartAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
+        await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return new TableTransactionAction(TableTransactionActionType.Add, HomeEntity(entry with { InOldPlace = false }, slot, ticket: null, runningUntil: null));
     }
 
     public async Task AddAsync(PendingSessionEntry entry, CancellationToken cancellationToken)
@@ -57,7 +74,13 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         var current = await ReadHomeAsync(table, entry.SessionId, cancellationToken).ConfigureAwait(false);
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, entry.NextCheckAt);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        await table.UpsertEntityAsync(HomeEntity(entry, slot, ticket: null, runningUntil: null), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(HomeEntity(entry with { InOldPlace = false }, slot, ticket: null, runningUntil: null), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (current is not null && IsOldPlace(current))
+        {
+            // Moved to the new place: the old row would only be read again were the new one removed.
+            await DeleteAsync(table, current.PartitionKey, current.RowKey, cancellationToken).ConfigureAwait(false);
+        }
+
         if (current is not null && SlotOf(current) is { } old && old != slot)
         {
             await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
@@ -86,11 +109,43 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         }
 
         // The home row first: a crash in between leaves an orphan due row, never a home row pointing at nothing.
-        await DeleteAsync(table, _home, sessionId, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(table, home.PartitionKey, home.RowKey, cancellationToken).ConfigureAwait(false);
         if (SlotOf(home) is { } slot)
         {
             await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    public async Task RemoveDueAsync(PendingHome removed, CancellationToken cancellationToken)
+    {
+        if (removed.Due is { } slot)
+        {
+            var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="max"/> home rows from the old place into their sessions' partitions, each as the
+    /// index's writers move an entry: a new due row (at the time the old one was due), the new home row (inserted:
+    /// one there already is newer, and the old row is just deleted), the old home row deleted under the ETag read,
+    /// then its due row. An old row changed or removed meanwhile (a writer that read it before the new row existed)
+    /// takes the move back, for a later call. The rows looked at.
+    /// </summary>
+    internal async Task<int> MoveOldHomesAsync(int max, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_prefix}");
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, PageSize), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            await Parallel.ForEachAsync(
+                page.Values,
+                new ParallelOptions { MaxDegreeOfParallelism = MoveParallelism, CancellationToken = cancellationToken },
+                async (old, token) => await MoveOldHomeAsync(table, old, token).ConfigureAwait(false)).ConfigureAwait(false);
+            return page.Values.Count; // one page per call: the timer's run stays bounded.
+        }
+
+        return 0;
     }
 
     public async Task<IReadOnlyList<DueSlot>> ListDueAsync(int max, CancellationToken cancellationToken)
@@ -189,6 +244,46 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         await TryReplaceAsync(table, HomeEntity(entry, entry.Slot, entry.Ticket, entry.Interrupted ? DateTimeOffset.UnixEpoch : null), version, cancellationToken).ConfigureAwait(false);
     }
 
+    private async Task MoveOldHomeAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
+    {
+        var entry = FromHome(old);
+        var slot = SlotFor(entry.SessionId, entry.GoesFirst, (entry.Slot is { } was ? DueTimeOf(was) : null) ?? entry.NextCheckAt);
+        await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        var moved = HomeEntity(entry with { InOldPlace = false }, slot, entry.Ticket, entry.RunningUntil);
+        try
+        {
+            var response = await table.AddEntityAsync(moved, cancellationToken).ConfigureAwait(false);
+            moved.ETag = response.Headers.ETag ?? throw new InvalidOperationException("Table Storage answered an insert without an ETag.");
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Written since the upgrade (or by a move that stopped half-way): the new row is the entry.
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await TryDeleteAsync(table, old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!await TryDeleteAsync(table, old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false))
+        {
+            // A writer changed or removed the old row after it was read here: its write stands, the move is taken back.
+            await TryDeleteAsync(table, moved.PartitionKey, moved.RowKey, moved.ETag, cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (entry.Slot is { } stale)
+        {
+            await DeleteAsync(table, stale.Partition, stale.Row, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>When a due row is due, from its row key (<c>{lane}-{due time}-{sessionId}-{nonce}</c>).</summary>
+    private static DateTimeOffset? DueTimeOf(DueSlot slot) =>
+        slot.Row.Length >= 2 + TimeFormat.Length
+        && DateTimeOffset.TryParseExact(slot.Row.AsSpan(2, TimeFormat.Length), TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var due)
+            ? due
+            : null;
+
     /// <summary>Reads one lane of one hour's due rows up to <paramref name="until"/>, at most <paramref name="max"/>; how many it found.</summary>
     private static async Task<int> ReadDueAsync(TableClient table, string partition, char lane, string until, int max, List<DueSlot> into, CancellationToken cancellationToken)
     {
@@ -263,9 +358,9 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
             $"{(first ? Lanes[0] : Lanes[1])}-{due.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)}-{sessionId}-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
-    private string DuePartition(DateTimeOffset hour) => $"{_home}-due-{hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture)}";
+    private string DuePartition(DateTimeOffset hour) => $"{_prefix}-due-{hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture)}";
 
-    private string CursorPartition => _home + "-cursor";
+    private string CursorPartition => _prefix + "-cursor";
 
     private static DateTimeOffset Hour(DateTimeOffset at)
     {
@@ -294,10 +389,17 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         return cursor.HasValue ? cursor.Value!.GetDateTimeOffset("Hour") : null;
     }
 
+    /// <summary>The session's home row: in its partition, else (written before home rows moved) in the old place.</summary>
     private async Task<TableEntity?> ReadHomeAsync(TableClient table, string sessionId, CancellationToken cancellationToken)
     {
-        var home = await table.GetEntityIfExistsAsync<TableEntity>(_home, sessionId, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return home.HasValue ? home.Value : null;
+        var home = await table.GetEntityIfExistsAsync<TableEntity>(sessionId, PendingHome.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (home.HasValue)
+        {
+            return home.Value;
+        }
+
+        var old = await table.GetEntityIfExistsAsync<TableEntity>(_prefix, sessionId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return old.HasValue ? old.Value : null;
     }
 
     /// <summary>Replaces the row if it still has <paramref name="version"/>; on success the entity carries its new ETag.</summary>
@@ -307,6 +409,20 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         {
             var response = await table.UpdateEntityAsync(entity, version, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             entity.ETag = response.Headers.ETag ?? throw new InvalidOperationException("Table Storage answered an update without an ETag.");
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes the row if it still has <paramref name="version"/>; false when it changed or is gone.</summary>
+    private static async Task<bool> TryDeleteAsync(TableClient table, string partition, string row, ETag version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partition, row, version, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
@@ -332,7 +448,9 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
 
     private static TableEntity DueEntity(DueSlot slot) => new(slot.Partition, slot.Row) { ["SessionId"] = slot.SessionId };
 
-    private TableEntity HomeEntity(PendingSessionEntry entry, DueSlot? slot, string? ticket, DateTimeOffset? runningUntil) => new(_home, entry.SessionId)
+    /// <summary>The home row of an entry, where the entry was read (a new entry: in its session's partition).</summary>
+    private TableEntity HomeEntity(PendingSessionEntry entry, DueSlot? slot, string? ticket, DateTimeOffset? runningUntil) =>
+        new(entry.InOldPlace ? _prefix : entry.SessionId, entry.InOldPlace ? entry.SessionId : PendingHome.RowKey)
     {
         ["CreatedAt"] = entry.CreatedAt,
         ["NextCheckAt"] = entry.NextCheckAt,
@@ -346,11 +464,21 @@ internal sealed class PendingSessionTableIndex(StorageClients storage, IOptions<
         ["RunningUntil"] = runningUntil,
     };
 
-    private static DueSlot? SlotOf(TableEntity home) =>
-        home.GetString("DuePartition") is { } partition && home.GetString("DueRow") is { } row ? new DueSlot(home.RowKey, partition, row) : null;
+    /// <summary>A home row in the old place: PK the prefix, RK the session id.</summary>
+    private static bool IsOldPlace(TableEntity home) => home.RowKey != PendingHome.RowKey;
 
-    private static PendingSessionEntry FromHome(TableEntity home) =>
-        Entry(home.RowKey, home) with { Version = home.ETag, Slot = SlotOf(home), Ticket = home.GetString("Ticket"), RunningUntil = home.GetDateTimeOffset("RunningUntil") };
+    private static string SessionIdOf(TableEntity home) => IsOldPlace(home) ? home.RowKey : home.PartitionKey;
+
+    private static DueSlot? SlotOf(TableEntity home) => PendingHome.SlotOf(SessionIdOf(home), home);
+
+    private static PendingSessionEntry FromHome(TableEntity home) => Entry(SessionIdOf(home), home) with
+    {
+        Version = home.ETag,
+        Slot = SlotOf(home),
+        Ticket = home.GetString("Ticket"),
+        RunningUntil = home.GetDateTimeOffset("RunningUntil"),
+        InOldPlace = IsOldPlace(home),
+    };
 
     /// <summary>An entry from a home row, or from a row of the former single partition (the home row kept its property names).</summary>
     internal static PendingSessionEntry Entry(string sessionId, TableEntity row) => new(

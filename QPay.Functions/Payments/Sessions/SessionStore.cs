@@ -6,8 +6,11 @@ namespace QPay.Functions.Payments.Sessions;
 /// <summary>The durable copy of every session (Table Storage), the source of truth for its status.</summary>
 public interface ISessionStore
 {
-    /// <summary>Inserts a new session; a second insert of the same id fails (409).</summary>
-    Task CreateAsync(PaymentSession session, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inserts a new session, and with <paramref name="reconcileEntry"/> its entry in the reconciler's index in the
+    /// same transaction (<see cref="IPendingSessionIndex.StartAsync"/>); a second insert of the same id fails (409).
+    /// </summary>
+    Task CreateAsync(PaymentSession session, PendingSessionEntry? reconcileEntry, CancellationToken cancellationToken);
 
     Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken);
 
@@ -21,13 +24,21 @@ public interface ISessionStore
     Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken);
 }
 
-internal sealed class SessionTableStore(StorageClients storage, ISessionStatusChannel statusChannel, TimeProvider clock) : ISessionStore
+internal sealed class SessionTableStore(StorageClients storage, IPendingSessionIndex pending, ISessionStatusChannel statusChannel, TimeProvider clock) : ISessionStore
 {
-    public async Task CreateAsync(PaymentSession session, CancellationToken cancellationToken)
+    public async Task CreateAsync(PaymentSession session, PendingSessionEntry? reconcileEntry, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
         // A new session keeps the claim of its invoice in its own partition (design §5).
-        await table.AddEntityAsync(SessionEntity.From(session with { Version = 1, ClaimInSessionPartition = true }), cancellationToken).ConfigureAwait(false);
+        var row = SessionEntity.From(session with { Version = 1, ClaimInSessionPartition = true });
+        if (reconcileEntry is null)
+        {
+            await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var home = await pending.StartAsync(reconcileEntry, cancellationToken).ConfigureAwait(false);
+        await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, row), home], cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken)
