@@ -1,8 +1,10 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using QPay.Functions.Hosting;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Hosting;
@@ -149,6 +151,25 @@ public sealed class StartupTests
             Assert.IsType(type, instance);
         }
     }
+
+    [Fact]
+    public void The_worker_starts_without_data_protections_key_ring_preload_which_nothing_uses()
+    {
+        // The Functions ASP.NET Core integration registers it (AddMvc); without the removal this finds it.
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.ConfigureFunctionsWebApplication();
+        var registeredByTheIntegration = builder.Services.Any(IsDataProtectionPreload);
+
+        using var host = TestApp.Build();
+        var hosted = host.Services.GetServices<IHostedService>().Select(s => s.GetType().FullName).ToList();
+
+        Assert.True(registeredByTheIntegration);
+        Assert.NotEmpty(hosted);
+        Assert.DoesNotContain(DataProtectionPreload.HostedServiceName, hosted);
+    }
+
+    private static bool IsDataProtectionPreload(ServiceDescriptor d) =>
+        d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionPreload.HostedServiceName;
 
     [Theory]
     [MemberData(nameof(RequiredSettings))]

@@ -25,6 +25,7 @@ public static class QPayBackendExtensions
         builder.AddQPayTelemetry();                     // Application Insights, when its connection string is set
         builder.Logging.AddQPayLogFilters();
         builder.Services.AddQPayBackendServices();
+        builder.Services.RemoveDataProtectionPreload(); // registered by ConfigureFunctionsWebApplication's AddMvc, unused here
         builder.UseWhen<HttpExceptionMiddleware>(IsHttpFunction);
         return builder;
     }
