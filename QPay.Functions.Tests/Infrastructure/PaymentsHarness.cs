@@ -471,18 +471,29 @@ internal static class HttpRequests
 /// <summary>Carts used across tests (USD; rate 3400 MNT/USD locally), priced as the demo catalogue prices them.</summary>
 internal static class Carts
 {
+    private static readonly object[] TwoSellerItems =
+    [
+        new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
+        new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
+    ];
+
     /// <summary>Two sellers, a coupon: 2×10.25 + 1×5 − 2 = 23.50 USD = 79,900 MNT.</summary>
     public static readonly object TwoSellers = new
     {
-        cart = new object[]
-        {
-            new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
-            new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
-        },
+        cart = TwoSellerItems,
         sellers = new[] { "shop-a", "shop-b" },
         totalAmount = 23.5m,
         shippingAddressId = "addr-1",
         coupon = new { code = "SAVE2", discountAmount = 2m },
+    };
+
+    /// <summary>The same cart without its coupon: 2×10.25 + 1×5 = 25.50 USD.</summary>
+    public static readonly object TwoSellersWithoutCoupon = new
+    {
+        cart = TwoSellerItems,
+        sellers = new[] { "shop-a", "shop-b" },
+        totalAmount = 25.5m,
+        shippingAddressId = "addr-1",
     };
 
     public const decimal TwoSellersMnt = 79_900m;

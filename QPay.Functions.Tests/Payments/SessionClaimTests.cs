@@ -101,17 +101,7 @@ public sealed class SessionClaimTests
     /// <summary>The two-seller cart without its coupon: 2×10.25 + 1×5 = 25.50 USD.</summary>
     private static async Task<(string SessionId, string InvoiceId)> SeedWithoutCouponAsync(PaymentsHarness harness, string userId)
     {
-        var answer = await harness.SeedAsync(userId, new
-        {
-            cart = new object[]
-            {
-                new { productId = "p-mug", quantity = 2, sale_price = 10.25m, shopId = "shop-a" },
-                new { productId = "p-tea", quantity = 1, sale_price = 5m, shopId = "shop-b" },
-            },
-            sellers = new[] { "shop-a", "shop-b" },
-            totalAmount = 25.5m,
-            shippingAddressId = "addr-1",
-        });
+        var answer = await harness.SeedAsync(userId, Carts.TwoSellersWithoutCoupon);
         Assert.Equal(200, answer.Status);
         return (answer.Body.GetProperty("sessionId").GetString()!, answer.Body.GetProperty("invoice").GetProperty("invoiceId").GetString()!);
     }
