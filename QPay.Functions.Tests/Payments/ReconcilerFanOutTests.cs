@@ -397,5 +397,8 @@ public sealed class ReconcilerFanOutTests
 
         public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken) =>
             inner.UpdateAsync(sessionId, change, cancellationToken);
+
+        public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, CancellationToken, Task<PaymentSession?>> change, CancellationToken cancellationToken) =>
+            inner.UpdateAsync(sessionId, change, cancellationToken);
     }
 }

@@ -221,6 +221,9 @@ public sealed class ReconcilerTests
 
         public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken) =>
             inner.UpdateAsync(sessionId, change, cancellationToken);
+
+        public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, CancellationToken, Task<PaymentSession?>> change, CancellationToken cancellationToken) =>
+            inner.UpdateAsync(sessionId, change, cancellationToken);
     }
 
     [Fact]

@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QPay.Functions.Functions;
+using QPay.Functions.Payments.Audit;
 using QPay.Functions.Payments.Orders;
 using QPay.Functions.Payments.Receipts;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 using QPay.Sandbox;
 using QPay.Sandbox.Api;
@@ -241,5 +243,38 @@ public sealed class EbarimtTests
         Assert.Equal(ReceiptStatus.Cancelled, (await Session(harness, sessionId)).Receipts!.Status);
         Assert.Equal(1, harness.QPayCalls(EndpointKeys.EbarimtCancel));
         Assert.Null(harness.Sandbox.State.FindReceipt(paymentId));
+    }
+
+    [Fact]
+    public async Task A_payments_e_receipt_adds_one_table_request_and_a_message_to_order_creation_and_costs_seven_to_issue()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<IPaymentAudit>(new DiscardingAudit()));
+        var counter = harness.Get<StorageRequestCounter>();
+        var (warmSession, warmInvoice) = await harness.SeedTwoSellerSessionAsync("user-ebarimt-count");
+        var warmPayment = await harness.PayAsync(warmInvoice);
+        await harness.CallbackAsync(warmInvoice, warmPayment);
+        await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(warmSession, warmInvoice), default);
+        await harness.Get<ReceiptIssuer>().ProcessAsync(new ReceiptMessage(warmSession, warmPayment));
+        var (sessionId, invoiceId) = await harness.SeedTwoSellerSessionAsync("user-ebarimt-count");
+        var paymentId = await harness.PayAsync(invoiceId);
+        await harness.CallbackAsync(invoiceId, paymentId);
+
+        var before = counter.Snapshot();
+        await harness.Get<OrderCreationService>().CreateOrdersAsync(new OrderCreationMessage(sessionId, invoiceId), default);
+        var orders = counter.Snapshot() - before;
+        before = counter.Snapshot();
+        await harness.Get<ReceiptIssuer>().ProcessAsync(new ReceiptMessage(sessionId, paymentId));
+        var issue = counter.Snapshot() - before;
+
+        // Order creation: the partition query, the coupon's two, the orders' transaction, the receipt row's insert (the
+        // rows are the ones it wrote: no query), the finishing transaction (the PENDING summary in it), the due row; the
+        // receipt's message.
+        Assert.Equal(new StorageRequestCounts(Table: 7, Queue: 1), orders);
+        // The issue: the row, its lease (written under the ETag just read), the session (its receiver), the REGISTERED
+        // row (under the lease's ETag), and the session's summary: the session, the rows' query, the replace.
+        Assert.Equal(new StorageRequestCounts(Table: 7, Queue: 0), issue);
+        var session = (await harness.Get<ISessionStore>().GetAsync(sessionId, default))!;
+        Assert.Equal((SessionStatus.Processed, ReceiptStatus.Registered), (session.Status, session.Receipts!.Status));
+        Assert.Equal(2, harness.QPayCalls(EndpointKeys.EbarimtCreate)); // the warm-up's and this one
     }
 }

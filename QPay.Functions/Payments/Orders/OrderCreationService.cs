@@ -66,6 +66,8 @@ public sealed class OrderCreationService(
             // A late or re-queued message: the orders exist and may have moved on; never rewrite them.
             await FinishSessionAsync(session, claim.OrderIds, claim, cancellationToken).ConfigureAwait(false);
             await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+            // The delivery that created them may have stopped before it queued their e-receipts.
+            await receipts.QueueUnaskedAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
             return claim.OrderIds;
         }
 
@@ -81,9 +83,12 @@ public sealed class OrderCreationService(
 
         var orderIds = split.Select(o => o.OrderId).ToList();
         await RecordExcessAsync(session, claim, cancellationToken).ConfigureAwait(false);
-        // One e-receipt per counted payment, asked before the orders count as created so that a retry asks again (once: rows per payment).
-        var skippedReceipts = await receipts.RequestAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
-        if (!await FinishAsync(read, orderIds, skippedReceipts, cancellationToken).ConfigureAwait(false))
+        // One e-receipt row per counted payment, written before the orders count as created so that a retry asks
+        // again (once: rows per payment); its summary is written with the session, its messages queued after it.
+        var receiptRequest = await receipts.PrepareAsync(session, message.InvoiceId, claim.PaymentIds, cancellationToken).ConfigureAwait(false);
+        var leftIndex = await FinishAsync(read, orderIds, receiptRequest, cancellationToken).ConfigureAwait(false);
+        await receipts.QueueAsync(receiptRequest, cancellationToken).ConfigureAwait(false);
+        if (!leftIndex)
         {
             // The finish did not take the session out of the reconciler's index (an entry in the index's old place, or finished elsewhere).
             await pending.RemoveAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
@@ -99,9 +104,10 @@ public sealed class OrderCreationService(
     /// The session PROCESSED with its order ids and the claim OrdersCreated, and its home row in the reconciler's
     /// index deleted, in one transaction (each only if unchanged since read: else read again and written again).
     /// A claim someone else finished meanwhile is left as it is: its orders exist and are never rewritten.
-    /// True when the session left the reconciler's index with it.
+    /// True when the session left the reconciler's index with it. The receipts' summary is read again with the
+    /// session when the write has to be made again, so it is never older than the session it is written to.
     /// </summary>
-    private async Task<bool> FinishAsync(SessionWithClaim read, IReadOnlyList<string> orderIds, SessionReceipts? receipts, CancellationToken cancellationToken)
+    private async Task<bool> FinishAsync(SessionWithClaim read, IReadOnlyList<string> orderIds, ReceiptRequest receiptRequest, CancellationToken cancellationToken)
     {
         var claim = read.Claim!;
         var records = MntAmount.Excess(claim.PaidMnt, read.Session.ExpectedMnt) == 0m
@@ -119,7 +125,7 @@ public sealed class OrderCreationService(
             var write = await claims.TryWriteWithSessionAsync(
                 read,
                 current with { State = ClaimState.OrdersCreated, OrderIds = orderIds, OrdersCreatedAt = now },
-                s => Processed(s, orderIds, current, records, receipts),
+                s => Processed(s, orderIds, current, records, receiptRequest.Summary),
                 cancellationToken).ConfigureAwait(false);
             if (write.Written)
             {
@@ -138,11 +144,12 @@ public sealed class OrderCreationService(
 
             read = await claims.ReadWithSessionAsync(read.Session.SessionId, cancellationToken).ConfigureAwait(false)
                 ?? throw new OrderCreationException($"session {read.Session.SessionId} is gone");
+            receiptRequest = await receipts.RefreshAsync(receiptRequest, read.Session.SessionId, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>What a session looks like once its orders exist (shown with its refunds and e-receipts).</summary>
-    /// <param name="receipts">A receipt summary to write with it (SKIPPED when e-receipts are off); null leaves the stored one.</param>
+    /// <param name="receipts">The receipts' summary to write with it (SKIPPED when e-receipts are off); null leaves the stored one.</param>
     private static PaymentSession Processed(PaymentSession s, IReadOnlyList<string> orderIds, ProcessedInvoice claim, IReadOnlyList<RefundRecord> records, SessionReceipts? receipts) => s with
     {
         Status = SessionStatus.Processed,

@@ -55,8 +55,9 @@ public sealed class ReceiptIssuer(
     private async Task IssueAsync(ReceiptRecord row, ReceiptMessage message)
     {
         var now = clock.GetUtcNow();
+        // Each write starts from the row as this call last read or wrote it (no read first); a row changed meanwhile is read again.
         var (leased, won) = await receipts.UpdateAsync(
-            row.SessionId, row.PaymentId,
+            row,
             r => r is { Status: ReceiptStatus.Pending, CancelRequested: false } && !(r.LeaseUntil > now) ? r with { LeaseUntil = now + Lease, Attempts = r.Attempts + 1 } : null,
             CancellationToken.None).ConfigureAwait(false);
         if (!won || leased is null)
@@ -79,7 +80,7 @@ public sealed class ReceiptIssuer(
             var issued = await qpay.CreateEbarimtAsync(request, CancellationToken.None).ConfigureAwait(false);
             var at = clock.GetUtcNow();
             await receipts.UpdateAsync(
-                row.SessionId, row.PaymentId,
+                leased,
                 r => r with
                 {
                     Status = ReceiptStatus.Registered, QPayId = issued.Id, ReceiptId = issued.ReceiptId, BarimtStatus = issued.Status,
@@ -112,7 +113,7 @@ public sealed class ReceiptIssuer(
         {
             // Never asked of QPay: nothing to cancel there, unless an issue is starting right now (then look again).
             var (_, marked) = await receipts.UpdateAsync(
-                row.SessionId, row.PaymentId,
+                row,
                 r => r is { Status: ReceiptStatus.Pending or ReceiptStatus.Failed, Attempts: 0 } && !(r.LeaseUntil > now) ? r with { Status = ReceiptStatus.Cancelled, CancelledAt = now, LastError = null } : null,
                 CancellationToken.None).ConfigureAwait(false);
             if (!marked)
@@ -129,7 +130,7 @@ public sealed class ReceiptIssuer(
 
         // Issued, or perhaps issued (an attempt whose answer was lost): QPay is asked to cancel; none there is cancelled too.
         var (leased, won) = await receipts.UpdateAsync(
-            row.SessionId, row.PaymentId,
+            row,
             r => r.Status is not (ReceiptStatus.Cancelled or ReceiptStatus.Skipped) && !(r.LeaseUntil > now) ? r with { LeaseUntil = now + Lease } : null,
             CancellationToken.None).ConfigureAwait(false);
         if (!won || leased is null)
@@ -141,12 +142,12 @@ public sealed class ReceiptIssuer(
         try
         {
             await qpay.CancelEbarimtAsync(row.PaymentId, CancellationToken.None).ConfigureAwait(false);
-            await MarkCancelledAsync(row).ConfigureAwait(false);
+            await MarkCancelledAsync(leased).ConfigureAwait(false);
         }
         catch (QPayApiException exception) when (exception.IsReceiptGone)
         {
             // QPay has none for the payment any more: cancelled already (an earlier answer was lost).
-            await MarkCancelledAsync(row).ConfigureAwait(false);
+            await MarkCancelledAsync(leased).ConfigureAwait(false);
         }
         catch (QPayApiException exception)
         {
@@ -172,7 +173,7 @@ public sealed class ReceiptIssuer(
     private async Task MarkCancelledAsync(ReceiptRecord row)
     {
         var at = clock.GetUtcNow();
-        await receipts.UpdateAsync(row.SessionId, row.PaymentId, r => r with { Status = ReceiptStatus.Cancelled, CancelledAt = at, LeaseUntil = null, LastError = null }, CancellationToken.None).ConfigureAwait(false);
+        await receipts.UpdateAsync(row, r => r with { Status = ReceiptStatus.Cancelled, CancelledAt = at, LeaseUntil = null, LastError = null }, CancellationToken.None).ConfigureAwait(false);
         Log.ReceiptCancelled(logger, row.SessionId, row.PaymentId);
         metrics.Receipt("CANCELLED");
         audit.Record(row.SessionId, PaymentEvents.Receipt("CANCELLED", row.PaymentId, row.InvoiceId, "cancel"));
@@ -184,7 +185,7 @@ public sealed class ReceiptIssuer(
         var settings = options.Value;
         var last = attempts >= settings.MaxAttempts;
         await receipts.UpdateAsync(
-            row.SessionId, row.PaymentId,
+            row,
             r => (last ? giveUp(r) : r) with { LeaseUntil = null, LastError = code },
             CancellationToken.None).ConfigureAwait(false);
         if (last)

@@ -1,4 +1,5 @@
 using Azure;
+using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Storage;
@@ -40,6 +41,10 @@ public sealed record ReceiptRecord
     public DateTimeOffset? IssuedAt { get; init; }
     public DateTimeOffset? CancelledAt { get; init; }
 
+    /// <summary>The row's ETag when this copy was read or written (null for one not from the store): a change of it is written without reading it again.</summary>
+    [JsonIgnore]
+    public string? StoredETag { get; init; }
+
     public SessionReceiptLine ToLine() =>
         new(PaymentId, Status, ReceiptId ?? QPayId, QrData, Lottery, Amount, VatAmount, CityTaxAmount, CreatedAt, LastError);
 }
@@ -73,6 +78,7 @@ internal sealed class ReceiptEntity : ITableEntity
     {
         PartitionKey = r.SessionId,
         RowKey = r.PaymentId,
+        ETag = r.StoredETag is { } etag ? new ETag(etag) : default,
         InvoiceId = r.InvoiceId,
         Status = r.Status.ToString(),
         QPayId = r.QPayId,
@@ -113,6 +119,7 @@ internal sealed class ReceiptEntity : ITableEntity
         CreatedAt = CreatedAt,
         IssuedAt = IssuedAt,
         CancelledAt = CancelledAt,
+        StoredETag = ETag == default ? null : ETag.ToString(),
     };
 
     private static string? Money(decimal? value) => value is { } v ? TableDecimal.Format(v) : null;
@@ -132,6 +139,12 @@ public interface IReceiptStore
 
     /// <summary>Applies <paramref name="change"/> under optimistic concurrency; answers the stored row and whether this call changed it.</summary>
     Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(string sessionId, string paymentId, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same, applied first to <paramref name="known"/> as this caller last read or wrote it, without reading the
+    /// row again (one request instead of two); when the row changed since, it is read again and the change asked again.
+    /// </summary>
+    Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(ReceiptRecord known, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken);
 }
 
 internal sealed class ReceiptTable(StorageClients storage) : IReceiptStore
@@ -169,14 +182,20 @@ internal sealed class ReceiptTable(StorageClients storage) : IReceiptStore
         }
     }
 
-    public async Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(string sessionId, string paymentId, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken)
+    public Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(string sessionId, string paymentId, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken) =>
+        ApplyAsync(sessionId, paymentId, null, change, cancellationToken);
+
+    public Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(ReceiptRecord known, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken) =>
+        ApplyAsync(known.SessionId, known.PaymentId, known.StoredETag is null ? null : ReceiptEntity.From(known), change, cancellationToken);
+
+    private async Task<(ReceiptRecord? Record, bool Changed)> ApplyAsync(string sessionId, string paymentId, ReceiptEntity? known, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var (row, written) = await OptimisticUpdate.ApplyAsync<ReceiptEntity>(table, sessionId, paymentId, entity =>
         {
             var current = entity.ToRecord();
             return change(current) is { } changed && changed != current ? ReceiptEntity.From(changed) : null;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, known).ConfigureAwait(false);
         return (row?.ToRecord(), written);
     }
 

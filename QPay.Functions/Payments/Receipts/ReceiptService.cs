@@ -22,11 +22,11 @@ public sealed class ReceiptService(
     ILogger<ReceiptService> logger)
 {
     /// <summary>
-    /// The receipts of a paid invoice's payments: rows and messages. When e-receipts are off nothing
-    /// is written: the answer is the SKIPPED summary for the caller's own write of the session
-    /// (null when on: the rows' summary is written here, before any message can finish one).
+    /// The receipts of a paid invoice's payments: one PENDING row per payment (kept if it exists: a retry or a second
+    /// delivery asks for nothing twice), and what order creation writes with the session and queues after it. When
+    /// e-receipts are off nothing is written and the summary is SKIPPED.
     /// </summary>
-    public async Task<SessionReceipts?> RequestAsync(PaymentSession session, string invoiceId, IReadOnlyList<string> paymentIds, CancellationToken cancellationToken)
+    public async Task<ReceiptRequest> PrepareAsync(PaymentSession session, string invoiceId, IReadOnlyList<string> paymentIds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (!options.Value.Enabled)
@@ -36,25 +36,72 @@ public sealed class ReceiptService(
                 audit.Record(session.SessionId, PaymentEvents.Receipt("SKIPPED", paymentId, invoiceId, "ebarimt-off"));
             }
 
-            return new SessionReceipts(ReceiptStatus.Skipped, paymentIds.Select(id => new SessionReceiptLine(id, ReceiptStatus.Skipped, null, null, null, null, null, null, now, null)).ToList());
+            return new ReceiptRequest(
+                new SessionReceipts(ReceiptStatus.Skipped, paymentIds.Select(id => new SessionReceiptLine(id, ReceiptStatus.Skipped, null, null, null, null, null, null, now, null)).ToList()),
+                []);
         }
 
+        var written = new List<ReceiptRecord>();
         foreach (var paymentId in paymentIds)
         {
-            await receipts.AddAsync(
-                new ReceiptRecord { SessionId = session.SessionId, PaymentId = paymentId, InvoiceId = invoiceId, Status = ReceiptStatus.Pending, CreatedAt = now },
-                cancellationToken).ConfigureAwait(false);
+            var row = new ReceiptRecord { SessionId = session.SessionId, PaymentId = paymentId, InvoiceId = invoiceId, Status = ReceiptStatus.Pending, CreatedAt = now };
+            if (await receipts.AddAsync(row, cancellationToken).ConfigureAwait(false))
+            {
+                written.Add(row);
+            }
         }
 
-        // The session shows them PENDING before any message can finish one.
-        var rows = await SyncAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
-        foreach (var row in rows.Where(r => r.Status == ReceiptStatus.Pending && !r.CancelRequested))
-        {
-            await queue.EnqueueAsync(new ReceiptMessage(session.SessionId, row.PaymentId), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        }
-
-        return null;
+        // A session's rows are its claim's payments, written only here: when this call wrote every one they are
+        // exactly these. A row that was there already (a retry, a second delivery) may have moved on: read them all.
+        return written.Count == paymentIds.Count
+            ? Request(session.SessionId, written)
+            : await ReadRequestAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The request again from the rows as they are now, for a session write that has to be made again on a session
+    /// read again (a message queued by hand may have finished a receipt meanwhile). SKIPPED stays SKIPPED.
+    /// </summary>
+    public Task<ReceiptRequest> RefreshAsync(ReceiptRequest request, string sessionId, CancellationToken cancellationToken) =>
+        options.Value.Enabled ? ReadRequestAsync(sessionId, cancellationToken) : Task.FromResult(request);
+
+    /// <summary>Queues the request's messages; called once the session shows its summary.</summary>
+    public async Task QueueAsync(ReceiptRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var message in request.Messages)
+        {
+            await queue.EnqueueAsync(message, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Queues again every PENDING receipt of the session never attempted and held by nobody: for a delivery of order
+    /// creation that finds the orders created, in case the one that created them stopped before it queued them (a
+    /// message that was queued after all finds the receipt issued, or held, and asks nothing twice).
+    /// </summary>
+    public async Task QueueUnaskedAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var rows = await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows.Where(r => r is { Status: ReceiptStatus.Pending, CancelRequested: false, Attempts: 0 } && !(r.LeaseUntil > now)))
+        {
+            await queue.EnqueueAsync(new ReceiptMessage(sessionId, row.PaymentId), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ReceiptRequest> ReadRequestAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var rows = await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return Request(sessionId, rows);
+    }
+
+    private static ReceiptRequest Request(string sessionId, IReadOnlyList<ReceiptRecord> rows) =>
+        new(Summarise(rows), rows.Where(r => r is { Status: ReceiptStatus.Pending, CancelRequested: false }).Select(r => new ReceiptMessage(sessionId, r.PaymentId)).ToList());
 
     /// <summary>
     /// A refunded payment's receipt is to be cancelled: marked, and asked of the receipt queue (again
@@ -120,20 +167,27 @@ public sealed class ReceiptService(
             || (row.Status == ReceiptStatus.Pending && !(row.LeaseUntil > now) && (row.Attempts > 0 || now - row.CreatedAt > StalePending)));
 
     /// <summary>
-    /// Writes the rows' summary to the session. Written again if the rows changed meanwhile, so two
-    /// receipts finishing at once cannot leave the older view behind.
+    /// Writes the rows' summary to the session: the session is read first and the rows listed after it, so when two
+    /// receipts finish at once the one that listed earlier finds the session changed (412) and lists again; the older
+    /// view is never left behind. Three requests: the session read, the rows' query, the session's replace.
     /// </summary>
     public async Task<IReadOnlyList<ReceiptRecord>> SyncAsync(string sessionId, CancellationToken cancellationToken)
     {
         IReadOnlyList<ReceiptRecord> rows = [];
-        for (var round = 0; round < 3; round++)
-        {
-            rows = await receipts.ListAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            var summary = Summarise(rows);
-            if (!await WriteAsync(sessionId, summary, cancellationToken).ConfigureAwait(false))
+        var changed = false;
+        var updated = await sessions.UpdateAsync(
+            sessionId,
+            async (s, ct) =>
             {
-                break;
-            }
+                rows = await receipts.ListAsync(sessionId, ct).ConfigureAwait(false);
+                var summary = Summarise(rows);
+                changed = !Equals(s.Receipts, summary);
+                return changed ? s with { Receipts = summary } : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (changed && updated is not null)
+        {
+            await cache.StoreAsync(updated).ConfigureAwait(false);
         }
 
         return rows;
@@ -153,25 +207,5 @@ public sealed class ReceiptService(
             : statuses.Count == 1 ? statuses[0]
             : ReceiptStatus.Registered;
         return new SessionReceipts(status, rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.PaymentId, StringComparer.Ordinal).Select(r => r.ToLine()).ToList());
-    }
-
-    /// <summary>True when the session changed.</summary>
-    private async Task<bool> WriteAsync(string sessionId, SessionReceipts? summary, CancellationToken cancellationToken)
-    {
-        var changed = false;
-        var updated = await sessions.UpdateAsync(
-            sessionId,
-            s =>
-            {
-                changed = !Equals(s.Receipts, summary);
-                return changed ? s with { Receipts = summary } : null;
-            },
-            cancellationToken).ConfigureAwait(false);
-        if (changed && updated is not null)
-        {
-            await cache.StoreAsync(updated).ConfigureAwait(false);
-        }
-
-        return changed;
     }
 }

@@ -22,6 +22,13 @@ public interface ISessionStore
     /// channel (<see cref="ISessionStatusChannel"/>) for waiting status requests.
     /// </summary>
     Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same with a change that reads other rows before it decides. They are read after the session, so a writer
+    /// that decided on later reads of them changed the session's ETag meanwhile: this write then fails and the change
+    /// is asked again on the session as it is now.
+    /// </summary>
+    Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, CancellationToken, Task<PaymentSession?>> change, CancellationToken cancellationToken);
 }
 
 internal sealed class SessionTableStore(StorageClients storage, IPendingSessionIndex pending, ISessionStatusChannel statusChannel, TimeProvider clock) : ISessionStore
@@ -47,15 +54,19 @@ internal sealed class SessionTableStore(StorageClients storage, IPendingSessionI
         return entity?.ToSession();
     }
 
-    public async Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken)
+    public Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, PaymentSession?> change, CancellationToken cancellationToken) =>
+        UpdateAsync(sessionId, (s, _) => Task.FromResult(change(s)), cancellationToken);
+
+    public async Task<PaymentSession?> UpdateAsync(string sessionId, Func<PaymentSession, CancellationToken, Task<PaymentSession?>> change, CancellationToken cancellationToken)
     {
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
         var before = default(SessionStatus?);
-        var (row, written) = await OptimisticUpdate.ApplyAsync<SessionEntity>(table, sessionId, SessionEntity.SessionRowKey, entity =>
+        var (row, written) = await OptimisticUpdate.ApplyAsync<SessionEntity>(table, sessionId, SessionEntity.SessionRowKey, async (entity, ct) =>
         {
             var current = entity.ToSession();
             before = current.Status;
-            return SessionRowChange.Replacement(current, change, clock.GetUtcNow());
+            var changed = await change(current, ct).ConfigureAwait(false);
+            return SessionRowChange.Replacement(current, _ => changed, clock.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
         var stored = row?.ToSession();
         if (written && stored is not null && stored.Status != before)
