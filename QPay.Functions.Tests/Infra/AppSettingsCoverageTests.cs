@@ -30,6 +30,7 @@ public sealed class AppSettingsCoverageTests
         "APPLICATIONINSIGHTS_CONNECTION_STRING", TelemetryExtensions.AuthenticationStringSetting, "AZURE_CLIENT_ID",
         "AzureWebJobsStorage__blobServiceUri",
         "DOTNET_GCgen0size", // the runtime's gen0 budget (docs/performance.md, issue 21)
+        "DOTNET_TieredPGO", "MALLOC_ARENA_MAX", // no PGO-instrumented tiers, two malloc arenas (the same)
     ];
 
     private static readonly string[] Secrets = ["QPAY_CLIENT_SECRET", "QPAY_WEBHOOK_SECRET", "AUTH_JWT_SECRET", "REDIS_DATABASE_URI"];
