@@ -1,6 +1,8 @@
+using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using QPay.Functions.Payments.Catalog;
 using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Payments;
@@ -75,6 +77,37 @@ public sealed class CouponRedemptionTests(HarnessFixture fixture) : IClassFixtur
         var standing = await Coupons.GetStandingAsync(code, user, default);
         Assert.Equal(11, standing!.Redemptions);
         Assert.Equal(11, standing.UserRedemptions);
+    }
+
+    [Fact]
+    public async Task Sixty_four_sessions_redeeming_one_coupon_at_once_are_each_counted_once()
+    {
+        // A sale coupon: every paid session at once. One ETag-guarded total made most of them run out of attempts.
+        var code = await CouponAsync();
+        var users = Enumerable.Range(0, 64).Select(_ => User()).ToList();
+
+        var counted = await Task.WhenAll(users.Select((user, i) => Coupons.RedeemAsync(code, user, $"session-sale-{i}", default)));
+
+        Assert.All(counted, Assert.True);
+        Assert.Equal(64, (await Coupons.GetAsync(code, default))!.Value.Redemptions);
+        Assert.Equal((64, 1), ((await Coupons.GetStandingAsync(code, users[7], default))!.Redemptions, (await Coupons.GetStandingAsync(code, users[7], default))!.UserRedemptions));
+        Assert.False(await Coupons.RedeemAsync(code, users[7], "session-sale-7", default));
+    }
+
+    [Fact]
+    public async Task A_total_counted_before_it_was_sharded_still_counts()
+    {
+        var code = await CouponAsync(maxRedemptions: 7);
+        var table = new TableClient(LocalStack.StorageConnectionString, StorageNames.CouponsTable);
+        // The one counter row of before, as it was written then.
+        await table.UpsertEntityAsync(new TableEntity(code, "redemptions") { ["Count"] = 5 });
+        var session = Enumerable.Range(0, 100).Select(i => $"session-old-{i}").First(id => CouponTable.ShardOf(id) != 0);
+
+        Assert.True(await Coupons.RedeemAsync(code, User(), session, default));
+
+        Assert.Equal(6, (await Coupons.GetAsync(code, default))!.Value.Redemptions);
+        Assert.Equal(1, (await table.GetEntityAsync<TableEntity>(code, $"redemptions~{CouponTable.ShardOf(session)}")).Value.GetInt32("Count"));
+        Assert.Equal(5, (await table.GetEntityAsync<TableEntity>(code, "redemptions")).Value.GetInt32("Count"));
     }
 
     [Fact]

@@ -142,14 +142,14 @@ internal sealed class Floors : IAsyncDisposable
     /// <summary>
     /// The catalogue reads that pricing <see cref="BenchStack.Cart"/> cannot avoid, with the app's own
     /// filters (ProductTable, CouponTable), all at once: one query per distinct shop for its products
-    /// by row key, and one for the coupon's rule, total count and this user's count.
+    /// by row key, and one for the coupon's rule, total count (its eight shards, as the app reads it) and this user's count.
     /// </summary>
     private async Task PriceAsync()
     {
         var shops = BenchStack.CartProducts.GroupBy(p => p.ShopId, StringComparer.Ordinal)
             .Select(shop => QueryAsync(_products, Filter(shop.Key, shop.Select(p => p.ProductId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))))
             .ToList();
-        var coupon = QueryAsync(_coupons, Filter(BenchStack.CouponCode.ToUpperInvariant(), ["rule", "redemptions", $"user:{FloorUser}"]));
+        var coupon = QueryAsync(_coupons, Filter(BenchStack.CouponCode.ToUpperInvariant(), ["rule", $"user:{FloorUser}", "redemptions", .. Enumerable.Range(1, 7).Select(i => $"redemptions~{i}")]));
         var products = await Task.WhenAll(shops);
         var rows = await coupon;
         if (products.Sum(p => p.Count) != BenchStack.CartProducts.Count || !rows.Any(r => r.RowKey == "rule"))

@@ -29,22 +29,30 @@ public interface ICouponStore
 }
 
 /// <summary>
-/// The Coupons table, one partition per code: the rule (RK <c>rule</c>), the total count
-/// (<c>redemptions</c>), a count per user (<c>user:&lt;userId&gt;</c>) and a marker per redeemed
-/// session (<c>session:&lt;sessionId&gt;</c>). A redemption writes the marker and both counts in
-/// one entity-group transaction, the counts under their ETags: so it happens once or not at all.
+/// The Coupons table, one partition per code: the rule (RK <c>rule</c>), the total count in
+/// <see cref="TotalShards"/> rows (<c>redemptions</c>, <c>redemptions~1</c> … <c>redemptions~7</c>, summed when read),
+/// a count per user (<c>user:&lt;userId&gt;</c>) and a marker per redeemed session (<c>session:&lt;sessionId&gt;</c>).
+/// A redemption writes the marker, its user's count and one shard of the total in one entity-group transaction, the
+/// counts under their ETags: so it happens once or not at all. The total is sharded because a sale coupon's one
+/// counter, updated under its ETag by every paid session at once, made concurrent order creations fail on it
+/// (docs/performance.md, "Scale on paper").
 /// </summary>
 internal sealed class CouponTable(StorageClients storage) : ICouponStore
 {
     private const string RuleKey = "rule";
     private const string RedemptionsKey = "redemptions";
+
+    /// <summary>Rows the total is spread over; the first keeps the unsharded name, so counts written before stay counted.</summary>
+    internal const int TotalShards = 8;
+
+    private static readonly string[] TotalKeys = [RedemptionsKey, .. Enumerable.Range(1, TotalShards - 1).Select(i => $"{RedemptionsKey}~{i}")];
     private const string CountColumn = "Count";
 
     public async Task<CouponStanding?> GetStandingAsync(string code, string userId, CancellationToken cancellationToken)
     {
-        var rows = await ReadAsync(code, [RuleKey, RedemptionsKey, UserKey(userId)], cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(code, [RuleKey, UserKey(userId), .. TotalKeys], cancellationToken).ConfigureAwait(false);
         return rows.TryGetValue(RuleKey, out var rule)
-            ? new CouponStanding(ToRule(rule), Count(rows, RedemptionsKey), Count(rows, UserKey(userId)))
+            ? new CouponStanding(ToRule(rule), Total(rows), Count(rows, UserKey(userId)))
             : null;
     }
 
@@ -56,8 +64,8 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
 
     public async Task<(CouponRule Rule, int Redemptions)?> GetAsync(string code, CancellationToken cancellationToken)
     {
-        var rows = await ReadAsync(code, [RuleKey, RedemptionsKey], cancellationToken).ConfigureAwait(false);
-        return rows.TryGetValue(RuleKey, out var rule) ? (ToRule(rule), Count(rows, RedemptionsKey)) : null;
+        var rows = await ReadAsync(code, [RuleKey, .. TotalKeys], cancellationToken).ConfigureAwait(false);
+        return rows.TryGetValue(RuleKey, out var rule) ? (ToRule(rule), Total(rows)) : null;
     }
 
     public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken)
@@ -73,9 +81,12 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
         var partition = CouponCodes.Normalize(code);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var marker = "session:" + sessionId;
+        var firstShard = ShardOf(sessionId);
         for (var attempt = 1; ; attempt++)
         {
-            var rows = await ReadAsync(partition, [RedemptionsKey, UserKey(userId), marker], cancellationToken).ConfigureAwait(false);
+            // The session's own shard first, the next one after each conflict: concurrent sessions spread out.
+            var shard = TotalKeys[(firstShard + attempt - 1) % TotalShards];
+            var rows = await ReadAsync(partition, [shard, UserKey(userId), marker], cancellationToken).ConfigureAwait(false);
             if (rows.ContainsKey(marker))
             {
                 return false;
@@ -84,7 +95,7 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
             var actions = new List<TableTransactionAction>
             {
                 new(TableTransactionActionType.Add, new TableEntity(partition, marker) { ["UserId"] = userId }),
-                Increment(partition, RedemptionsKey, rows),
+                Increment(partition, shard, rows),
                 Increment(partition, UserKey(userId), rows),
             };
             try
@@ -120,6 +131,20 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
     }
 
     private static string UserKey(string userId) => "user:" + userId;
+
+    /// <summary>A stable shard for the session (FNV-1a of its id): the same on every instance and retry of its message.</summary>
+    internal static int ShardOf(string sessionId)
+    {
+        var hash = 2166136261u;
+        foreach (var c in sessionId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % TotalShards);
+    }
+
+    private static int Total(IReadOnlyDictionary<string, TableEntity> rows) => TotalKeys.Sum(key => Count(rows, key));
 
     private static int Count(IReadOnlyDictionary<string, TableEntity> rows, string rowKey) =>
         rows.TryGetValue(rowKey, out var row) ? row.GetInt32(CountColumn) ?? 0 : 0;
