@@ -7,7 +7,8 @@ namespace QPay.Functions.Storage;
 /// Read-modify-write of one table row under optimistic concurrency: the row is written only if
 /// nobody wrote it since it was read (If-Match ETag); on a conflict (412) it is read again and the
 /// change asked again, so the change always decides on the latest row. A caller that holds the row
-/// as it last read or wrote it passes it as <c>known</c>: the first attempt then writes without reading.
+/// as it last read or wrote it passes it as <c>known</c>: the first attempt then writes without reading (and a change
+/// that leaves the known row as it is ends there, decided on the row as the caller last saw it).
 /// </summary>
 public static class OptimisticUpdate
 {

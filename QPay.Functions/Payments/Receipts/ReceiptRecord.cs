@@ -143,6 +143,7 @@ public interface IReceiptStore
     /// <summary>
     /// The same, applied first to <paramref name="known"/> as this caller last read or wrote it, without reading the
     /// row again (one request instead of two); when the row changed since, it is read again and the change asked again.
+    /// A change that leaves <paramref name="known"/> as it is writes and reads nothing: the answer is <paramref name="known"/>.
     /// </summary>
     Task<(ReceiptRecord? Record, bool Changed)> UpdateAsync(ReceiptRecord known, Func<ReceiptRecord, ReceiptRecord?> change, CancellationToken cancellationToken);
 }
