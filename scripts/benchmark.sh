@@ -11,6 +11,7 @@
 # --paid-percent, --expiry-sec, --until-expiry, --max-minutes; JSON to artifacts/benchmark-backlog.json).
 # --cost-only [N] runs only the cost phase (N payments, default 50, on an Azurite and a redis-server of its own;
 # JSON to artifacts/benchmark-cost.json); every latency run also ends with it (N = 50 x --scale).
+# --start-only [N] runs only N worker starts one after another (default 7; JSON to artifacts/benchmark-start.json).
 # See docs/performance.md for what is measured and how to read it.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +44,8 @@ for arg in "$@"; do
     output="$REPO_ROOT/artifacts/benchmark-backlog.json" # a later --output still wins
   elif [[ "$arg" == "--cost-only" ]]; then
     output="$REPO_ROOT/artifacts/benchmark-cost.json"
+  elif [[ "$arg" == "--start-only" ]]; then
+    output="$REPO_ROOT/artifacts/benchmark-start.json"
   fi
 done
 dotnet tools/QPay.Benchmarks/bin/Release/net10.0/QPay.Benchmarks.dll --output "$output" "$@"

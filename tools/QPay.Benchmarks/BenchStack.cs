@@ -153,6 +153,13 @@ internal sealed class BenchStack : IAsyncDisposable
         return (host, new WorkerStart(host.WorkerProcessId, (ready - processStart).TotalMilliseconds, (served - processStart).TotalMilliseconds, callMs));
     }
 
+    /// <summary>Stops an instance started by <see cref="StartInstanceAsync"/> before the stack is disposed.</summary>
+    public async Task StopInstanceAsync(FunctionsHost.FunctionsHost host)
+    {
+        _hosts.Remove(host);
+        await host.DisposeAsync();
+    }
+
     /// <summary>A user JWT as the local settings accept it.</summary>
     public string Jwt(string userId)
     {

@@ -5,6 +5,7 @@ using QPay.Benchmarks;
 const string Usage =
     "Usage: QPay.Benchmarks [--output artifacts/benchmark.json] [--scale 1.0] [--logs worker-a.log] [--no-orders-on-a]\n" +
     "       QPay.Benchmarks --cost-only [N] [--output FILE]   (the cost phase alone: N payments, default 50)\n" +
+    "       QPay.Benchmarks --start-only [N] [--output FILE]  (worker starts alone: N one after another, default 7)\n" +
     "       QPay.Benchmarks --backlog [N] [--paid-percent 1] [--expiry-sec S] [--until-expiry] [--max-minutes 40] [--output FILE] [--logs FILE]";
 string? output = null;
 var scale = 1.0;
@@ -17,6 +18,7 @@ var untilExpiry = false;
 double? maxMinutes = null;
 var latencyOptions = false;
 int? costOnly = null;
+int? startOnly = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -55,6 +57,15 @@ for (var i = 0; i < args.Length; i++)
             }
 
             break;
+        case "--start-only":
+            startOnly = StartOnly.DefaultStarts;
+            if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && w > 0)
+            {
+                startOnly = w;
+                i++;
+            }
+
+            break;
         case "--paid-percent" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100:
             paidPercent = p;
             i++;
@@ -86,14 +97,15 @@ if ((backlog is null && backlogOptions) || (backlog is not null && latencyOption
     return 2;
 }
 
-if (costOnly is not null && (backlog is not null || latencyOptions))
+if ((costOnly ?? startOnly) is not null && (backlog is not null || latencyOptions || (costOnly is not null && startOnly is not null)))
 {
-    Console.Error.WriteLine("--cost-only runs the cost phase alone: without --backlog, --scale or --no-orders-on-a.");
+    Console.Error.WriteLine("--cost-only and --start-only each run one phase alone: without --backlog, --scale, --no-orders-on-a or each other.");
     Console.Error.WriteLine(Usage);
     return 2;
 }
 
-output ??= Path.Combine(BenchStack.RepositoryRoot, "artifacts", costOnly is not null ? "benchmark-cost.json" : backlog is null ? "benchmark.json" : "benchmark-backlog.json");
+output ??= Path.Combine(BenchStack.RepositoryRoot, "artifacts",
+    costOnly is not null ? "benchmark-cost.json" : startOnly is not null ? "benchmark-start.json" : backlog is null ? "benchmark.json" : "benchmark-backlog.json");
 try
 {
     string markdown;
@@ -103,6 +115,12 @@ try
         var cost = await Cost.RunAsync(payments);
         markdown = CostReport.Markdown(cost);
         json = CostReport.Document(cost);
+    }
+    else if (startOnly is { } starts)
+    {
+        var startResults = await StartOnly.RunAsync(starts);
+        markdown = StartOnly.Markdown(startResults);
+        json = StartOnly.Json(startResults);
     }
     else if (backlog is { } sessions)
     {
