@@ -188,6 +188,48 @@ public sealed class PendingHomeRowTests
         Assert.NotNull(await index.BeginVisitAsync(issuedId, visit!.Ticket, TimeSpan.FromMinutes(10), default));
     }
 
+    [Fact]
+    public async Task A_move_whose_old_row_was_changed_or_removed_after_it_was_read_is_taken_back()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var index = harness.Get<IPendingSessionIndex>();
+        var homes = harness.Get<PendingSessionTableIndex>();
+        var table = await SessionsTableAsync(harness);
+        var prefix = Prefix(harness);
+        var now = WholeSeconds(DateTimeOffset.UtcNow);
+        var (changed, removed) = (NewId(), NewId());
+        foreach (var sessionId in new[] { changed, removed })
+        {
+            await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1), Checks: 1), default);
+            await ToOldPlaceAsync(table, prefix, sessionId);
+        }
+
+        // The migration's page read both old rows; then a visit wrote one back (where it is) and order creation removed the other.
+        var readByMove = table.Query<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {prefix}")).ToDictionary(e => e.RowKey);
+        Assert.True(await index.UpdateAsync((await index.GetAsync(changed, default))! with { Checks = 2, NextCheckAt = now.AddMinutes(4) }, default));
+        await index.RemoveAsync(removed, default);
+
+        await homes.MoveOldHomeAsync(table, readByMove[changed], default);
+        await homes.MoveOldHomeAsync(table, readByMove[removed], default);
+
+        // The visit's write stands in the old place, and the move left no new row and no due row of its own.
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(changed, PendingHome.RowKey)).HasValue);
+        Assert.Equal(2, (await table.GetEntityAsync<TableEntity>(prefix, changed)).Value.GetInt32("Checks"));
+        var entry = (await index.GetAsync(changed, default))!;
+        Assert.Equal((2, now.AddMinutes(4)), (entry.Checks, entry.NextCheckAt));
+        Assert.Equal(1, await harness.DueRowsAsync(changed));
+        // The removed entry stays removed: nothing of it in either place, no due row.
+        Assert.Null(await index.GetAsync(removed, default));
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(removed, PendingHome.RowKey)).HasValue);
+        Assert.Equal(0, await harness.DueRowsAsync(removed));
+
+        // The next run moves the changed row as it now is.
+        Assert.Equal(1, await harness.Get<PendingIndexMigration>().MoveAsync(200, default));
+        Assert.Equal(2, (await table.GetEntityAsync<TableEntity>(changed, PendingHome.RowKey)).Value.GetInt32("Checks"));
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(prefix, changed)).HasValue);
+        Assert.Equal(1, await harness.DueRowsAsync(changed));
+    }
+
     /// <summary>A time storage keeps exactly.</summary>
     private static DateTimeOffset WholeSeconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
 

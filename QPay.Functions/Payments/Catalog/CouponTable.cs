@@ -71,9 +71,7 @@ internal sealed class CouponTable(StorageClients storage) : ICouponStore
     public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        // The SDK answers a missing row's 404 instead of throwing.
-        var response = await table.DeleteEntityAsync(CouponCodes.Normalize(code), RuleKey, ETag.All, cancellationToken).ConfigureAwait(false);
-        return response.Status != 404;
+        return await table.DeleteIfExistsAsync(CouponCodes.Normalize(code), RuleKey, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RedeemAsync(string code, string userId, string sessionId, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using QPay.Functions.Storage;
 
@@ -66,9 +65,7 @@ internal sealed class ProductTable(StorageClients storage) : IProductCatalog, IP
     public async Task<bool> DeleteAsync(string shopId, string productId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        // The SDK answers a missing row's 404 instead of throwing.
-        var response = await table.DeleteEntityAsync(shopId, productId, ETag.All, cancellationToken).ConfigureAwait(false);
-        return response.Status != 404;
+        return await table.DeleteIfExistsAsync(shopId, productId, cancellationToken).ConfigureAwait(false);
     }
 
     internal static string Filter(string shopId, IReadOnlyCollection<string> productIds)

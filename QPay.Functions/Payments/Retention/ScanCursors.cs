@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
@@ -34,14 +33,7 @@ public sealed class ScanCursors(StorageClients storage, IOptions<RetentionOption
             return;
         }
 
-        try
-        {
-            await table.DeleteEntityAsync(options.Value.CursorPartition, scan, ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // No cursor: the scan starts at the beginning already.
-        }
+        await table.DeleteIfExistsAsync(options.Value.CursorPartition, scan, cancellationToken).ConfigureAwait(false); // no cursor: it starts at the beginning already
     }
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Payments.Claims;
@@ -193,15 +192,7 @@ public sealed class SessionRetention(
             return false;
         }
 
-        try
-        {
-            await table.DeleteEntityAsync(session.SessionId, SessionEntity.SessionRowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return false;
-        }
+        return await table.TryDeleteAsync(session.SessionId, SessionEntity.SessionRowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     internal static void Add(IDictionary<string, int> removed, string kind, int count)

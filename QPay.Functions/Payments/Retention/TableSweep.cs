@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using QPay.Functions.Storage;
 
 namespace QPay.Functions.Payments.Retention;
 
@@ -121,14 +122,9 @@ internal static class TableSweep
         var deleted = 0;
         foreach (var (partition, row) in chunk)
         {
-            try
+            if (await table.DeleteIfExistsAsync(partition, row, cancellationToken).ConfigureAwait(false))
             {
-                await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
-                deleted++;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                // Already gone: removal is idempotent.
+                deleted++; // a row already gone is not counted again
             }
         }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
@@ -76,15 +75,7 @@ public sealed class PendingIndexLeftovers(IPendingSessionIndex index, StorageCli
 
     private static async Task<int> DeleteAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
     {
-        try
-        {
-            // Under the ETag read: a row rewritten since is not the one judged finished.
-            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
-            return 1;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return 0;
-        }
+        // Under the ETag read: a row rewritten since is not the one judged finished.
+        return await table.TryDeleteAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false) ? 1 : 0;
     }
 }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
@@ -41,14 +40,7 @@ public sealed class PendingIndexMigration(IPendingSessionIndex index, PendingSes
                         await index.AddAsync(PendingSessionTableIndex.Entry(row.RowKey, row), token).ConfigureAwait(false);
                     }
 
-                    try
-                    {
-                        await table.DeleteEntityAsync(legacy, row.RowKey, ETag.All, token).ConfigureAwait(false);
-                    }
-                    catch (RequestFailedException e) when (e.Status == 404)
-                    {
-                        // Another timer moved it at the same time.
-                    }
+                    await table.DeleteIfExistsAsync(legacy, row.RowKey, token).ConfigureAwait(false); // or another timer moved it at the same time
                 }).ConfigureAwait(false);
             return page.Values.Count; // one page per call: the timer's run stays bounded.
         }

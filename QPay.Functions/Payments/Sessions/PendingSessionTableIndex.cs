@@ -78,12 +78,12 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         if (current is not null && IsOldPlace(current))
         {
             // Moved to the new place: the old row would only be read again were the new one removed.
-            await DeleteAsync(table, current.PartitionKey, current.RowKey, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(current.PartitionKey, current.RowKey, cancellationToken).ConfigureAwait(false);
         }
 
         if (current is not null && SlotOf(current) is { } old && old != slot)
         {
-            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -109,10 +109,10 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         }
 
         // The home row first: a crash in between leaves an orphan due row, never a home row pointing at nothing.
-        await DeleteAsync(table, home.PartitionKey, home.RowKey, cancellationToken).ConfigureAwait(false);
+        await table.DeleteIfExistsAsync(home.PartitionKey, home.RowKey, cancellationToken).ConfigureAwait(false);
         if (SlotOf(home) is { } slot)
         {
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -121,7 +121,7 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         if (removed.Due is { } slot)
         {
             var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -244,7 +244,11 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         await TryReplaceAsync(table, HomeEntity(entry, entry.Slot, entry.Ticket, entry.Interrupted ? DateTimeOffset.UnixEpoch : null), version, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task MoveOldHomeAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves one old-place home row as <paramref name="old"/> was read. A writer that changed or removed the
+    /// row since then wins: the move is taken back and the row left to a later run (internal for its tests).
+    /// </summary>
+    internal async Task MoveOldHomeAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
     {
         var entry = FromHome(old);
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, (entry.Slot is { } was ? DueTimeOf(was) : null) ?? entry.NextCheckAt);
@@ -258,22 +262,22 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         catch (RequestFailedException e) when (e.Status == 409)
         {
             // Written since the upgrade (or by a move that stopped half-way): the new row is the entry.
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
-            await TryDeleteAsync(table, old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (!await TryDeleteAsync(table, old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false))
+        if (!await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false))
         {
             // A writer changed or removed the old row after it was read here: its write stands, the move is taken back.
-            await TryDeleteAsync(table, moved.PartitionKey, moved.RowKey, moved.ETag, cancellationToken).ConfigureAwait(false);
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.TryDeleteAsync(moved.PartitionKey, moved.RowKey, moved.ETag, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         if (entry.Slot is { } stale)
         {
-            await DeleteAsync(table, stale.Partition, stale.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(stale.Partition, stale.Row, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -319,7 +323,7 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
             && row.GetRawResponse().Headers.Date is { } storageNow
             && written < storageNow - OrphanAge)
         {
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -336,13 +340,13 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         var home = HomeEntity(entry, slot, ticket, runningUntil);
         if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false))
         {
-            await DeleteAsync(table, slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
         if (entry.Slot is { } old)
         {
-            await DeleteAsync(table, old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
+            await table.DeleteIfExistsAsync(old.Partition, old.Row, cancellationToken).ConfigureAwait(false);
         }
 
         return home;
@@ -418,31 +422,6 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
     }
 
     /// <summary>Deletes the row if it still has <paramref name="version"/>; false when it changed or is gone.</summary>
-    private static async Task<bool> TryDeleteAsync(TableClient table, string partition, string row, ETag version, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partition, row, version, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return false;
-        }
-    }
-
-    private static async Task DeleteAsync(TableClient table, string partition, string row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already gone: removal is idempotent.
-        }
-    }
-
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken);
 

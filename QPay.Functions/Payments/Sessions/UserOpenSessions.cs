@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using QPay.Functions.Storage;
@@ -58,14 +57,7 @@ internal sealed class UserOpenSessionsTable(StorageClients storage, IOptions<Pay
     public async Task RemoveAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await table.DeleteEntityAsync(Partition(userId), sessionId, ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already gone: removal is idempotent.
-        }
+        await table.DeleteIfExistsAsync(Partition(userId), sessionId, cancellationToken).ConfigureAwait(false);
     }
 
     private string Partition(string userId) => _prefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)));

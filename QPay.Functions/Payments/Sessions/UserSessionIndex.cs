@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,14 +52,8 @@ internal sealed class UserSessionTableIndex(StorageClients storage, IOptions<Pay
     public async Task RemoveAsync(PaymentSession session, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await table.DeleteEntityAsync(Partition(session.UserId), RowKey(session.CreatedAt, session.SessionId), ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already gone, or seeded before the index existed.
-        }
+        // Already gone, or seeded before the index existed, is the same.
+        await table.DeleteIfExistsAsync(Partition(session.UserId), RowKey(session.CreatedAt, session.SessionId), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<UserSessionPage> ListAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken)

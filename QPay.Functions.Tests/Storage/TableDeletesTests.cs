@@ -1,0 +1,39 @@
+using Azure;
+using Azure.Data.Tables;
+using QPay.Functions.Storage;
+using QPay.Functions.Tests.Infrastructure;
+
+namespace QPay.Functions.Tests.Storage;
+
+/// <summary>
+/// A delete says whether this call removed the row, against the real Azurite: the SDK answers a missing
+/// row's 404 without throwing, so a delete that only caught a 404 took a row already gone for one it removed.
+/// </summary>
+public sealed class TableDeletesTests
+{
+    [Fact]
+    public async Task A_delete_is_true_only_for_the_call_that_removed_the_row()
+    {
+        await using var harness = await PaymentsHarness.StartAsync();
+        var table = await harness.Get<StorageClients>().GetTableAsync("Deletes" + Guid.NewGuid().ToString("N")[..12], default);
+        var first = (await table.AddEntityAsync(new TableEntity("p", "read"))).Headers.ETag!.Value;
+        await table.AddEntityAsync(new TableEntity("p", "any"));
+
+        var missingUnderETag = await table.TryDeleteAsync("p", "absent", first, default);
+        var missing = await table.DeleteIfExistsAsync("p", "absent", default);
+        await table.UpdateEntityAsync(new TableEntity("p", "read") { ["Changed"] = true }, ETag.All, TableUpdateMode.Replace);
+        var changedSinceRead = await table.TryDeleteAsync("p", "read", first, default);
+        var current = (await table.GetEntityAsync<TableEntity>("p", "read")).Value.ETag;
+        var underCurrent = await table.TryDeleteAsync("p", "read", current, default);
+        var again = await table.TryDeleteAsync("p", "read", current, default);
+        var present = await table.DeleteIfExistsAsync("p", "any", default);
+        var presentAgain = await table.DeleteIfExistsAsync("p", "any", default);
+
+        Assert.Equal((false, false), (missingUnderETag, missing));
+        Assert.False(changedSinceRead);
+        Assert.Equal((true, false), (underCurrent, again));
+        Assert.Equal((true, false), (present, presentAgain));
+        Assert.Empty(table.Query<TableEntity>().ToList());
+        await table.DeleteAsync();
+    }
+}
