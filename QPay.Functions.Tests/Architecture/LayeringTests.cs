@@ -80,6 +80,19 @@ public sealed partial class LayeringTests
         Assert.Empty(offenders);
     }
 
+    [Fact]
+    public void Table_rows_are_deleted_only_through_table_deletes()
+    {
+        // The SDK answers a missing row's 404 without throwing; TableDeletes is the one place that reads it.
+        var offenders = Directory.GetFiles(AppRoot, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && Path.GetFileName(f) != "TableDeletes.cs")
+            .Where(f => File.ReadAllText(f).Contains(".DeleteEntityAsync(", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(AppRoot, f))
+            .ToList();
+
+        Assert.Empty(offenders);
+    }
+
     private static IEnumerable<string> Uses(string folder, Regex reference) =>
         Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
             .SelectMany(file => reference.Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value))
