@@ -189,7 +189,7 @@ public sealed class PendingHomeRowTests
     }
 
     [Fact]
-    public async Task A_move_whose_old_row_was_changed_or_removed_after_it_was_read_is_taken_back()
+    public async Task A_move_whose_old_row_was_changed_after_it_was_read_is_taken_back_and_one_whose_row_was_removed_is_kept()
     {
         await using var harness = await PaymentsHarness.StartAsync();
         var index = harness.Get<IPendingSessionIndex>();
@@ -218,10 +218,10 @@ public sealed class PendingHomeRowTests
         var entry = (await index.GetAsync(changed, default))!;
         Assert.Equal((2, now.AddMinutes(4)), (entry.Checks, entry.NextCheckAt));
         Assert.Equal(1, await harness.DueRowsAsync(changed));
-        // The removed entry stays removed: nothing of it in either place, no due row.
-        Assert.Null(await index.GetAsync(removed, default));
-        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(removed, PendingHome.RowKey)).HasValue);
-        Assert.Equal(0, await harness.DueRowsAsync(removed));
+        // A row already gone is kept as moved (a lost reply of the move's own delete looks the same): one entry too
+        // many, which its next visit removes, rather than a live session without one.
+        Assert.Equal(1, (await index.GetAsync(removed, default))!.Checks);
+        Assert.Equal(1, await harness.DueRowsAsync(removed));
 
         // The next run moves the changed row as it now is.
         Assert.Equal(1, await harness.Get<PendingIndexMigration>().MoveAsync(200, default));

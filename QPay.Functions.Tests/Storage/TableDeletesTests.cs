@@ -6,13 +6,13 @@ using QPay.Functions.Tests.Infrastructure;
 namespace QPay.Functions.Tests.Storage;
 
 /// <summary>
-/// A delete says whether this call removed the row, against the real Azurite: the SDK answers a missing
+/// A delete says what it found, against the real Azurite: the SDK answers a missing
 /// row's 404 without throwing, so a delete that only caught a 404 took a row already gone for one it removed.
 /// </summary>
 public sealed class TableDeletesTests
 {
     [Fact]
-    public async Task A_delete_is_true_only_for_the_call_that_removed_the_row()
+    public async Task A_delete_tells_a_row_it_removed_from_one_already_gone_or_changed_since_read()
     {
         await using var harness = await PaymentsHarness.StartAsync();
         var table = await harness.Get<StorageClients>().GetTableAsync("Deletes" + Guid.NewGuid().ToString("N")[..12], default);
@@ -29,9 +29,9 @@ public sealed class TableDeletesTests
         var present = await table.DeleteIfExistsAsync("p", "any", default);
         var presentAgain = await table.DeleteIfExistsAsync("p", "any", default);
 
-        Assert.Equal((false, false), (missingUnderETag, missing));
-        Assert.False(changedSinceRead);
-        Assert.Equal((true, false), (underCurrent, again));
+        Assert.Equal((RowDelete.Gone, false), (missingUnderETag, missing));
+        Assert.Equal(RowDelete.Changed, changedSinceRead);
+        Assert.Equal((RowDelete.Deleted, RowDelete.Gone), (underCurrent, again));
         Assert.Equal((true, false), (present, presentAgain));
         Assert.Empty(table.Query<TableEntity>().ToList());
         await table.DeleteAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -18,13 +19,23 @@ public sealed class StorageClients
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> _queues = new();
 
-    public StorageClients(IOptions<StorageOptions> options, StorageRequestCounter counter)
+    /// <param name="tryPolicies">
+    /// Policies run on every try of every Table and Queue request, after the counting one (none in the app;
+    /// the tests register ones that lose a stored request's reply, which the SDK then retries).
+    /// </param>
+    public StorageClients(IOptions<StorageOptions> options, StorageRequestCounter counter, IEnumerable<HttpPipelinePolicy>? tryPolicies = null)
     {
         var settings = options.Value;
         var tableOptions = new TableClientOptions();
         tableOptions.AddPolicy(counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         queueOptions.AddPolicy(counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
+        foreach (var policy in tryPolicies ?? [])
+        {
+            tableOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+            queueOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
         if (settings.UsesConnectionString)
         {
             TableService = new TableServiceClient(settings.ConnectionString, tableOptions);

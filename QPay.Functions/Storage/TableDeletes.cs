@@ -3,10 +3,26 @@ using Azure.Data.Tables;
 
 namespace QPay.Functions.Storage;
 
+/// <summary>What a delete under an ETag found.</summary>
+public enum RowDelete
+{
+    /// <summary>This call removed the row.</summary>
+    Deleted,
+
+    /// <summary>
+    /// No row was there. Also the answer when this call's own delete was stored and its reply lost: the
+    /// SDK retries a request whose reply never came, and the retry finds the row gone.
+    /// </summary>
+    Gone,
+
+    /// <summary>The row was written since the ETag was read; it stays.</summary>
+    Changed,
+}
+
 /// <summary>
-/// Row deletes that say whether this call removed the row. Azure.Data.Tables answers a missing row's
-/// 404 as a response, not an exception (only a 412, a row changed since its ETag, throws), so a
-/// <c>catch</c> for 404 never runs and a caller that went on as if it had deleted the row would be wrong.
+/// Row deletes that say what they found. Azure.Data.Tables answers a missing row's 404 as a response,
+/// not an exception (only a 412, a row changed since its ETag, throws), so a <c>catch</c> for 404
+/// never runs and a caller that went on as if it had deleted the row would be wrong.
 /// </summary>
 public static class TableDeletes
 {
@@ -17,20 +33,17 @@ public static class TableDeletes
         return response.Status != 404;
     }
 
-    /// <summary>
-    /// Deletes the row if it still has <paramref name="version"/>; false when it was gone already or was
-    /// written since.
-    /// </summary>
-    public static async Task<bool> TryDeleteAsync(this TableClient table, string partitionKey, string rowKey, ETag version, CancellationToken cancellationToken)
+    /// <summary>Deletes the row if it still has <paramref name="version"/>.</summary>
+    public static async Task<RowDelete> TryDeleteAsync(this TableClient table, string partitionKey, string rowKey, ETag version, CancellationToken cancellationToken)
     {
         try
         {
             using var response = await table.DeleteEntityAsync(partitionKey, rowKey, version, cancellationToken).ConfigureAwait(false);
-            return response.Status != 404;
+            return response.Status == 404 ? RowDelete.Gone : RowDelete.Deleted;
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
-            return false;
+            return RowDelete.Changed;
         }
     }
 }

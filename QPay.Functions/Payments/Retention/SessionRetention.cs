@@ -192,7 +192,7 @@ public sealed class SessionRetention(
             return false;
         }
 
-        return await table.TryDeleteAsync(session.SessionId, SessionEntity.SessionRowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false);
+        return await table.TryDeleteAsync(session.SessionId, SessionEntity.SessionRowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false) == RowDelete.Deleted;
     }
 
     internal static void Add(IDictionary<string, int> removed, string kind, int count)

@@ -76,6 +76,6 @@ public sealed class PendingIndexLeftovers(IPendingSessionIndex index, StorageCli
     private static async Task<int> DeleteAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
     {
         // Under the ETag read: a row rewritten since is not the one judged finished.
-        return await table.TryDeleteAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        return await table.TryDeleteAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false) == RowDelete.Deleted ? 1 : 0;
     }
 }

@@ -245,8 +245,8 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
     }
 
     /// <summary>
-    /// Moves one old-place home row as <paramref name="old"/> was read. A writer that changed or removed the
-    /// row since then wins: the move is taken back and the row left to a later run (internal for its tests).
+    /// Moves one old-place home row as <paramref name="old"/> was read. A writer that changed the row since then
+    /// wins: the move is taken back and the row left to a later run (internal for its tests).
     /// </summary>
     internal async Task MoveOldHomeAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
     {
@@ -254,6 +254,7 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, (entry.Slot is { } was ? DueTimeOf(was) : null) ?? entry.NextCheckAt);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var moved = HomeEntity(entry with { InOldPlace = false }, slot, entry.Ticket, entry.RunningUntil);
+        var inserted = true;
         try
         {
             var response = await table.AddEntityAsync(moved, cancellationToken).ConfigureAwait(false);
@@ -261,15 +262,24 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
+            inserted = false;
+        }
+
+        // A 409 may be this insert itself, stored and retried by the SDK after its reply was lost.
+        if (!inserted && !await IsOwnWriteAsync(table, moved, cancellationToken).ConfigureAwait(false))
+        {
             // Written since the upgrade (or by a move that stopped half-way): the new row is the entry.
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (!await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false))
+        // Gone is kept as moved: it is also what a retry of this delete finds when its reply was lost, and a
+        // remover that deleted the old row before the insert leaves one entry too many (its next visit finds the
+        // session finished and removes it), where a take-back could leave a live session without one.
+        if (await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false) == RowDelete.Changed)
         {
-            // A writer changed or removed the old row after it was read here: its write stands, the move is taken back.
+            // A writer changed the old row after it was read here: its write stands, the move is taken back.
             await table.TryDeleteAsync(moved.PartitionKey, moved.RowKey, moved.ETag, cancellationToken).ConfigureAwait(false);
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return;
@@ -338,7 +348,9 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, at);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var home = HomeEntity(entry, slot, ticket, runningUntil);
-        if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false))
+        // A 412 or 404 may be this replace itself, stored and retried by the SDK after its reply was lost.
+        if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false)
+            && !await IsOwnWriteAsync(table, home, cancellationToken).ConfigureAwait(false))
         {
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return null;
@@ -419,6 +431,22 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Whether the stored home row is <paramref name="home"/> as this call wrote it, for a write that pointed it at a
+    /// new due row: that row's key ends in a nonce no other write has. When it is, the entity takes the stored ETag.
+    /// </summary>
+    private static async Task<bool> IsOwnWriteAsync(TableClient table, TableEntity home, CancellationToken cancellationToken)
+    {
+        var stored = await table.GetEntityIfExistsAsync<TableEntity>(home.PartitionKey, home.RowKey, select: ["DueRow"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!stored.HasValue || home.GetString("DueRow") is not { } due || stored.Value!.GetString("DueRow") != due)
+        {
+            return false;
+        }
+
+        home.ETag = stored.Value.ETag;
+        return true;
     }
 
     /// <summary>Deletes the row if it still has <paramref name="version"/>; false when it changed or is gone.</summary>

@@ -1,0 +1,93 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using QPay.Functions.Payments;
+using QPay.Functions.Payments.Sessions;
+using QPay.Functions.Storage;
+using QPay.Functions.Tests.Infrastructure;
+
+namespace QPay.Functions.Tests.Payments;
+
+/// <summary>
+/// The reconciler index's writes whose reply was lost after storage kept them: the SDK retries them, the retry
+/// meets the first try's own write, and the index must recognise it as its own (by the due row's key, which ends in
+/// a nonce) instead of taking it for another writer's and removing the due row its home row now points to.
+/// </summary>
+public sealed class IndexLostReplyTests
+{
+    [Fact]
+    public async Task A_home_row_replace_retried_after_its_reply_was_lost_counts_as_written_and_keeps_its_due_row()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<HttpPipelinePolicy>(lost));
+        var index = harness.Get<IPendingSessionIndex>();
+        var sessionId = NewId();
+        var now = WholeSeconds(DateTimeOffset.UtcNow);
+        await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1)), default);
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put && IsHomeRow(m, sessionId));
+
+        var updated = await index.UpdateAsync((await index.GetAsync(sessionId, default))! with { Checks = 1, NextCheckAt = now.AddMinutes(3) }, default);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.True(updated);
+        var entry = (await index.GetAsync(sessionId, default))!;
+        Assert.Equal((1, now.AddMinutes(3)), (entry.Checks, entry.NextCheckAt));
+        await AssertPointsAtItsOnlyDueRowAsync(harness, sessionId, sessionId, PendingHome.RowKey);
+    }
+
+    [Fact]
+    public async Task A_migration_move_whose_insert_or_old_row_delete_lost_its_reply_still_moves_the_entry()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<HttpPipelinePolicy>(lost));
+        var index = harness.Get<IPendingSessionIndex>();
+        var table = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var prefix = harness.Get<IOptions<PaymentOptions>>().Value.PendingIndexPartition;
+        var now = WholeSeconds(DateTimeOffset.UtcNow);
+        var (insertLost, deleteLost) = (NewId(), NewId());
+        foreach (var sessionId in new[] { insertLost, deleteLost })
+        {
+            await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1), Checks: 2), default);
+            var home = (await table.GetEntityAsync<TableEntity>(sessionId, PendingHome.RowKey)).Value;
+            var old = new TableEntity(home) { PartitionKey = prefix, RowKey = sessionId }; // as the build before this one kept it
+            old.Remove("odata.etag");
+            await table.UpsertEntityAsync(old, TableUpdateMode.Replace);
+            await table.DeleteEntityAsync(sessionId, PendingHome.RowKey);
+        }
+
+        lost.LoseNext((m, body) => m.Request.Method == RequestMethod.Post && body.Contains(insertLost, StringComparison.Ordinal) && body.Contains(PendingHome.RowKey, StringComparison.Ordinal));
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Delete && m.Request.Uri.ToString().Contains($"RowKey='{deleteLost}'", StringComparison.Ordinal));
+
+        var moved = await harness.Get<PendingIndexMigration>().MoveAsync(200, default);
+
+        Assert.Equal((2, 2), (moved, lost.Lost));
+        Assert.Empty(table.Query<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {prefix}")).ToList());
+        foreach (var sessionId in new[] { insertLost, deleteLost })
+        {
+            Assert.Equal(2, (await index.GetAsync(sessionId, default))!.Checks);
+            await AssertPointsAtItsOnlyDueRowAsync(harness, sessionId, sessionId, PendingHome.RowKey);
+        }
+    }
+
+    /// <summary>The home row points at a due row that exists, and it is the session's only one: the reconciler will list it.</summary>
+    private static async Task AssertPointsAtItsOnlyDueRowAsync(PaymentsHarness harness, string sessionId, string partition, string row)
+    {
+        var table = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
+        var home = (await table.GetEntityAsync<TableEntity>(partition, row)).Value;
+        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>(home.GetString("DuePartition"), home.GetString("DueRow"))).HasValue);
+        Assert.Equal(1, await harness.DueRowsAsync(sessionId));
+    }
+
+    private static bool IsHomeRow(HttpMessage message, string sessionId)
+    {
+        var uri = Uri.UnescapeDataString(message.Request.Uri.ToString());
+        return uri.Contains($"PartitionKey='{sessionId}'", StringComparison.Ordinal) && uri.Contains($"RowKey='{PendingHome.RowKey}'", StringComparison.Ordinal);
+    }
+
+    /// <summary>A time storage keeps exactly.</summary>
+    private static DateTimeOffset WholeSeconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+}
