@@ -176,6 +176,28 @@ public sealed class QPayClientSandboxTests
     }
 
     [Fact]
+    public async Task An_answer_whose_body_stalls_after_its_headers_times_out_within_the_attempt_timeout()
+    {
+        await using var harness = await PaymentsHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["QPAY_ATTEMPT_TIMEOUT_SEC"] = "2",
+            ["QPAY_TOTAL_TIMEOUT_SEC"] = "4",
+        });
+        await harness.Get<IQPayTokenProvider>().GetAccessTokenAsync(default); // the login is not what is measured
+        // The invoice is created and its answer's headers sent; the rest of the body comes a minute later.
+        harness.Sandbox.AddFault(new FaultRule { Endpoint = EndpointKeys.InvoiceCreate, StallBodyMs = 60_000 });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<QPayApiException>(() => harness.Get<IQPayClient>().CreateInvoiceAsync(Invoice("stall1", 100m), default));
+
+        // Before, the body was read after the resilience pipeline, under no timeout: this call lasted the whole minute.
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"the call took {started.Elapsed}");
+        Assert.Equal("TIMEOUT", error.ErrorCode);
+        Assert.True(error.IsAmbiguous);
+        Assert.Equal(1, harness.QPayCalls(EndpointKeys.InvoiceCreate)); // not retried: it is not safe to
+    }
+
+    [Fact]
     public async Task Dropped_connection_after_invoice_creation_surfaces_as_ambiguous_and_is_not_retried()
     {
         await using var harness = await PaymentsHarness.StartAsync();

@@ -15,8 +15,10 @@ public static class QPayServiceCollectionExtensions
         services.AddOptions<QPayOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QPayOptions>, QPayOptionsValidator>();
 
-        services.AddHttpClient(AuthClientName, ConfigureClient)
-            .AddResilienceHandler("qpay-auth", ConfigureResilience);
+        services.AddTransient<QPayResponseBuffering>();
+        var auth = services.AddHttpClient(AuthClientName, ConfigureClient);
+        auth.AddResilienceHandler("qpay-auth", ConfigureResilience);
+        auth.AddHttpMessageHandler<QPayResponseBuffering>(); // inside the pipeline: its timeouts cover the body
         services.AddSingleton<QPayAuthClient>();
         services.AddSingleton<QPayTokenCache>();
         services.AddSingleton<IQPayTokenProvider>(sp => sp.GetRequiredService<QPayTokenCache>());
@@ -28,13 +30,14 @@ public static class QPayServiceCollectionExtensions
         var api = services.AddHttpClient<IQPayClient, QPayClient>(ConfigureClient);
         api.AddHttpMessageHandler<QPayAuthHandler>();
         api.AddResilienceHandler("qpay-api", ConfigureResilience);
+        api.AddHttpMessageHandler<QPayResponseBuffering>(); // inside the pipeline: its timeouts cover the body
         return services;
     }
 
     private static void ConfigureClient(IServiceProvider services, HttpClient client)
     {
         client.BaseAddress = services.GetRequiredService<IOptions<QPayOptions>>().Value.ApiRoot;
-        client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns every timeout
+        client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns every timeout, the body's included
     }
 
     /// <summary>

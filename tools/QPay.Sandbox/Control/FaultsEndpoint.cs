@@ -7,8 +7,9 @@ using QPay.Sandbox.Json;
 namespace QPay.Sandbox.Control;
 
 /// <summary>
-/// <c>POST /sandbox/faults</c> <c>{endpoint, status?, delayMs?, count?, drop?, error?}</c>: the next <c>count</c>
-/// calls of the endpoint fail with <c>status</c>, answer <c>delayMs</c> late, or (drop) run and lose their answer.
+/// <c>POST /sandbox/faults</c> <c>{endpoint, status?, delayMs?, count?, drop?, stallBodyMs?, error?}</c>: the next
+/// <c>count</c> calls of the endpoint fail with <c>status</c>, answer <c>delayMs</c> late, (drop) run and lose their
+/// answer, or pause <c>stallBodyMs</c> in the middle of their answer's body.
 /// </summary>
 internal static class FaultsEndpoint
 {
@@ -63,14 +64,21 @@ internal static class FaultsEndpoint
             drop = flag;
         }
 
-        if (drop && status is not null)
+        var stallBodyMs = 0;
+        if (body.Property("stallBodyMs") is { } stallElement
+            && (!((JsonElement?)stallElement).TryInt(out stallBodyMs) || stallBodyMs is < 0 or > MaxDelayMs))
         {
-            return ControlResults.BadRequest("Give status or drop, not both.");
+            return ControlResults.BadRequest($"stallBodyMs must be a whole number from 0 to {MaxDelayMs}.");
         }
 
-        if (!drop && status is null && delayMs == 0)
+        if ((drop ? 1 : 0) + (status is null ? 0 : 1) + (stallBodyMs > 0 ? 1 : 0) > 1)
         {
-            return ControlResults.BadRequest("Give a status, a delayMs or drop: true.");
+            return ControlResults.BadRequest("Give one of status, drop and stallBodyMs.");
+        }
+
+        if (!drop && status is null && delayMs == 0 && stallBodyMs == 0)
+        {
+            return ControlResults.BadRequest("Give a status, a delayMs, a stallBodyMs or drop: true.");
         }
 
         var rule = new FaultRule
@@ -80,6 +88,7 @@ internal static class FaultsEndpoint
             DelayMs = delayMs,
             Count = count,
             Drop = drop,
+            StallBodyMs = stallBodyMs,
             Error = body.Property("error").AsText(),
         };
         faults.Add(rule);
