@@ -20,7 +20,10 @@ public static class RedisKeys
     /// <summary>A short lock per session while its refunds are carried out (saves QPay duplicate checks).</summary>
     public const string RefundLockPrefix = "qpay:refund-lock:";
 
-    /// <summary>Fixed rate-limit windows: <c>qpay:rate:&lt;limit&gt;:&lt;partition&gt;</c>.</summary>
+    /// <summary>
+    /// Fixed rate-limit windows, named <c>qpay:rate:&lt;limit&gt;:&lt;partition&gt;</c> here. RedisRateLimiting stores
+    /// each under <c>rl:fw:{&lt;that name&gt;}</c> (and its expiry under <c>…:exp</c>), so that is what a scan finds.
+    /// </summary>
     public const string RateLimitPrefix = "qpay:rate:";
 
     /// <summary>The QPay access token every instance shares; <see cref="TokenLock"/> guards its renewal.</summary>
