@@ -8,7 +8,8 @@ namespace QPay.Functions.Storage;
 /// nobody wrote it since it was read (If-Match ETag); on a conflict (412) it is read again and the
 /// change asked again, so the change always decides on the latest row. A caller that holds the row
 /// as it last read or wrote it passes it as <c>known</c>: the first attempt then writes without reading (and a change
-/// that leaves the known row as it is ends there, decided on the row as the caller last saw it).
+/// that leaves the known row as it is ends there, decided on the row as the caller last saw it). A write
+/// whose reply was lost, and which the SDK retried into a 412, is recognised by the row holding what it sent.
 /// </summary>
 public static class OptimisticUpdate
 {
@@ -33,12 +34,22 @@ public static class OptimisticUpdate
         TableClient table, string partitionKey, string rowKey, Func<T, CancellationToken, Task<T?>> change, CancellationToken cancellationToken, T? known = null)
         where T : class, ITableEntity
     {
+        T? refused = null;
         for (var attempt = 1; ; attempt++)
         {
             var current = attempt == 1 && known is not null ? known : await ReadAsync<T>(table, partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
                 return (null, false);
+            }
+
+            // A 412 may be this call's own write, stored and retried by the SDK after its reply was lost: the row
+            // then holds exactly what was sent. Another writer's row is the same only if it made the very same
+            // change from the same row (the changes here stamp a time, a version or a lease), and then it is as
+            // this call wanted it.
+            if (refused is not null && TableRows.SameValues(current, refused))
+            {
+                return (current, true);
             }
 
             if (await change(current, cancellationToken).ConfigureAwait(false) is not { } replacement)
@@ -54,7 +65,8 @@ public static class OptimisticUpdate
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxAttempts)
             {
-                // Someone else wrote the row first: read it again and let the change decide again.
+                // Someone else wrote the row first (or this write landed and its reply was lost): read it again.
+                refused = replacement;
             }
         }
     }

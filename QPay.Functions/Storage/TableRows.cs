@@ -26,6 +26,15 @@ public static class TableRows
         return typed;
     }
 
+    /// <summary>Whether two rows of one type hold the same values in every column (keys, timestamp and ETag aside).</summary>
+    public static bool SameValues<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T first, T second)
+        where T : class, ITableEntity =>
+        Columns<T>.Writable.All(property => (property.GetValue(first), property.GetValue(second)) switch
+        {
+            (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
+            var (a, b) => Equals(a, b),
+        });
+
     private static object ValueAs(object value, Type type)
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
