@@ -8,7 +8,7 @@ namespace QPay.Functions.Tests.Infrastructure;
 /// matching request reach Azurite and be stored, then loses its reply: the SDK retries it, as it does after a
 /// connection reset, and the retry meets the first try's own write (409, 412, or a 404 for a delete).
 /// </summary>
-public sealed class LostReplies : HttpPipelinePolicy
+public sealed class LostReplies : QPay.Functions.Storage.StorageTryPolicy
 {
     private readonly List<Func<HttpMessage, string, bool>> _armed = [];
 

@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ public sealed class IndexLostReplyTests
     public async Task A_home_row_replace_retried_after_its_reply_was_lost_counts_as_written_and_keeps_its_due_row()
     {
         var lost = new LostReplies();
-        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<HttpPipelinePolicy>(lost));
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
         var sessionId = NewId();
         var now = WholeSeconds(DateTimeOffset.UtcNow);
@@ -41,7 +40,7 @@ public sealed class IndexLostReplyTests
     public async Task A_migration_move_whose_insert_or_old_row_delete_lost_its_reply_still_moves_the_entry()
     {
         var lost = new LostReplies();
-        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<HttpPipelinePolicy>(lost));
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
         var table = await harness.Get<StorageClients>().GetTableAsync(StorageNames.PaymentSessionsTable, default);
         var prefix = harness.Get<IOptions<PaymentOptions>>().Value.PendingIndexPartition;

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Storage;
@@ -18,7 +17,7 @@ public sealed class OptimisticUpdateLostReplyTests
     public async Task A_replace_stored_whose_reply_was_lost_counts_as_written_without_asking_the_change_again()
     {
         var lost = new LostReplies();
-        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<HttpPipelinePolicy>(lost));
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var table = await harness.Get<StorageClients>().GetTableAsync("Optimistic" + Guid.NewGuid().ToString("N")[..12], default);
         await table.AddEntityAsync(new CounterRow { PartitionKey = "p", RowKey = "r", Count = 0 });
         lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put);

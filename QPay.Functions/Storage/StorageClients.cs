@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -19,11 +18,8 @@ public sealed class StorageClients
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> _queues = new();
 
-    /// <param name="tryPolicies">
-    /// Policies run on every try of every Table and Queue request, after the counting one (none in the app;
-    /// the tests register ones that lose a stored request's reply, which the SDK then retries).
-    /// </param>
-    public StorageClients(IOptions<StorageOptions> options, StorageRequestCounter counter, IEnumerable<HttpPipelinePolicy>? tryPolicies = null)
+    /// <param name="tryPolicies">Run on every try of every Table and Queue request, after the counting one.</param>
+    public StorageClients(IOptions<StorageOptions> options, StorageRequestCounter counter, IEnumerable<StorageTryPolicy>? tryPolicies = null)
     {
         var settings = options.Value;
         var tableOptions = new TableClientOptions();
