@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using QPay.Functions.Storage;
 
@@ -38,14 +39,27 @@ internal sealed class SessionTableStore(StorageClients storage, IPendingSessionI
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
         // A new session keeps the claim of its invoice in its own partition (design §5).
         var row = SessionEntity.From(session with { Version = 1, ClaimInSessionPartition = true });
-        if (reconcileEntry is null)
+        try
         {
-            await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            if (reconcileEntry is null)
+            {
+                await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
-        var home = await pending.StartAsync(reconcileEntry, cancellationToken).ConfigureAwait(false);
-        await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, row), home], cancellationToken).ConfigureAwait(false);
+            var home = await pending.StartAsync(reconcileEntry, cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, row), home], cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // The session's id is new, so a 409 is this write itself, stored and retried by the SDK after its reply
+            // was lost, if the row holds what it sent (a home row was in the same transaction).
+            var stored = await table.GetEntityIfExistsAsync<SessionEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!stored.HasValue || !TableRows.SameValues(stored.Value!, row))
+            {
+                throw;
+            }
+        }
     }
 
     public async Task<PaymentSession?> GetAsync(string sessionId, CancellationToken cancellationToken)
