@@ -2,6 +2,8 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using QPay.Functions.Payments.Refunds;
+using QPay.Functions.Payments.Sessions;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -10,6 +12,7 @@ namespace QPay.Functions.Tests.Storage;
 /// <summary>
 /// A read-modify-write whose replace was stored but whose reply was lost: the SDK retries it into a 412, and the
 /// update must count it as this call's write (callers act on it: queue the claim's orders, the receipt's message).
+/// An insert likewise (409), where the caller records what it created.
 /// </summary>
 public sealed class OptimisticUpdateLostReplyTests
 {
@@ -53,6 +56,28 @@ public sealed class OptimisticUpdateLostReplyTests
         Assert.True(written);
         Assert.Equal(6, row!.Count); // asked again on the other writer's row, not stopped at it
         await table.DeleteAsync();
+    }
+
+    [Fact]
+    public async Task A_refund_row_inserted_whose_reply_was_lost_is_reported_created_and_a_later_one_under_its_key_is_not()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var ledger = harness.Get<IRefundLedger>();
+        var sessionId = Guid.NewGuid().ToString("N");
+        RefundRecord Excess(DateTimeOffset at) => new()
+        {
+            SessionId = sessionId, Key = RefundKeys.Excess, InvoiceId = "inv-" + sessionId, Kind = RefundKind.Excess, AmountMnt = 500m,
+            Method = RefundMethod.Manual, Status = RefundStatus.Pending, Reason = RefundReasons.Overpayment, CreatedAt = at,
+        };
+        lost.LoseNext((m, body) => m.Request.Method == RequestMethod.Post && body.Contains(sessionId, StringComparison.Ordinal));
+
+        var (_, created) = await ledger.AddAsync(Excess(DateTimeOffset.UtcNow), default);
+        var (_, again) = await ledger.AddAsync(Excess(DateTimeOffset.UtcNow.AddSeconds(1)), default);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.True(created); // before: false, and its audit event and log line were skipped
+        Assert.False(again);
     }
 
     private sealed class CounterRow : ITableEntity

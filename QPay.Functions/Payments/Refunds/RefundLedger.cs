@@ -107,15 +107,18 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
     public async Task<(RefundRecord Record, bool Created)> AddAsync(RefundRecord record, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var row = RefundEntity.From(record);
         try
         {
-            await table.AddEntityAsync(RefundEntity.From(record), cancellationToken).ConfigureAwait(false);
+            await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
             return (record, true);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            var stored = await GetAsync(record.SessionId, record.Key, cancellationToken).ConfigureAwait(false);
-            return (stored ?? record, false);
+            // Another writer's row, or this insert itself, stored and retried by the SDK after its reply was lost:
+            // then the row holds what it sent (its creation time included), and the caller records it as created.
+            var stored = await table.GetEntityIfExistsAsync<RefundEntity>(record.SessionId, record.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return stored.HasValue ? (stored.Value!.ToRecord(), TableRows.SameValues(stored.Value!, row)) : (record, false);
         }
     }
 
