@@ -9,7 +9,8 @@ namespace QPay.Functions.Storage;
 /// change asked again, so the change always decides on the latest row. A caller that holds the row
 /// as it last read or wrote it passes it as <c>known</c>: the first attempt then writes without reading (and a change
 /// that leaves the known row as it is ends there, decided on the row as the caller last saw it). A write
-/// whose reply was lost, and which the SDK retried into a 412, is recognised by the row holding what it sent.
+/// whose reply was lost in transit, and which the SDK retried into a 412, is recognised by the row holding what it
+/// sent (<see cref="LostReplyWatch"/>: without a lost try a 412 is always another writer's).
 /// </summary>
 public static class OptimisticUpdate
 {
@@ -43,10 +44,8 @@ public static class OptimisticUpdate
                 return (null, false);
             }
 
-            // A 412 may be this call's own write, stored and retried by the SDK after its reply was lost: the row
-            // then holds exactly what was sent. Another writer's row is the same only if it made the very same
-            // change from the same row (the changes here stamp a time, a version or a lease), and then it is as
-            // this call wanted it.
+            // A 412 after a try lost in transit may be this call's own write, stored and retried by the SDK: the
+            // row then holds exactly what was sent.
             if (refused is not null && TableRows.SameValues(current, refused))
             {
                 return (current, true);
@@ -57,6 +56,7 @@ public static class OptimisticUpdate
                 return (current, false);
             }
 
+            var watch = LostReplyWatch.Begin();
             try
             {
                 var written = await table.UpdateEntityAsync(replacement, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -65,8 +65,8 @@ public static class OptimisticUpdate
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxAttempts)
             {
-                // Someone else wrote the row first (or this write landed and its reply was lost): read it again.
-                refused = replacement;
+                // Someone else wrote the row first (or, after a try lost in transit, this write did): read it again.
+                refused = watch.FailedInTransit ? replacement : null;
             }
         }
     }

@@ -26,6 +26,9 @@ public sealed class StorageClients
         tableOptions.AddPolicy(counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         queueOptions.AddPolicy(counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
+        // Outside the try policies: it sees a try that one of them fails.
+        tableOptions.AddPolicy(LostReplyWatch.Policy, HttpPipelinePosition.PerRetry);
+        queueOptions.AddPolicy(LostReplyWatch.Policy, HttpPipelinePosition.PerRetry);
         foreach (var policy in tryPolicies ?? [])
         {
             tableOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);

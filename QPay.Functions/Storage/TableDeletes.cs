@@ -20,13 +20,16 @@ public enum RowDelete
 }
 
 /// <summary>
-/// Row deletes that say what they found. Azure.Data.Tables answers a missing row's 404 as a response,
-/// not an exception (only a 412, a row changed since its ETag, throws), so a <c>catch</c> for 404
-/// never runs and a caller that went on as if it had deleted the row would be wrong.
+/// Row deletes that say what they found. Azure.Data.Tables answers a missing row's 404 as a response, not
+/// an exception (unlike a 412, a row changed since its ETag, or any other failure), so a <c>catch</c> for
+/// 404 never runs and a caller that went on as if it had deleted the row would be wrong.
 /// </summary>
 public static class TableDeletes
 {
-    /// <summary>Deletes the row whatever its version; true when it was there.</summary>
+    /// <summary>
+    /// Deletes the row whatever its version; true when it was there. False also when this call's own delete was
+    /// stored and its reply lost (the SDK's retry finds the row gone): a count made from it can come out low.
+    /// </summary>
     public static async Task<bool> DeleteIfExistsAsync(this TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
         using var response = await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);

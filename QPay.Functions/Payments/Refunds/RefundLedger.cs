@@ -108,6 +108,7 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var row = RefundEntity.From(record);
+        var watch = LostReplyWatch.Begin();
         try
         {
             await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
@@ -115,10 +116,12 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            // Another writer's row, or this insert itself, stored and retried by the SDK after its reply was lost:
-            // then the row holds what it sent (its creation time included), and the caller records it as created.
+            // Another writer's row, or (after a try lost in transit) this insert itself, stored and retried by the
+            // SDK: then the row holds what it sent, and the caller records it as created.
             var stored = await table.GetEntityIfExistsAsync<RefundEntity>(record.SessionId, record.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return stored.HasValue ? (stored.Value!.ToRecord(), TableRows.SameValues(stored.Value!, row)) : (record, false);
+            return stored.HasValue
+                ? (stored.Value!.ToRecord(), watch.FailedInTransit && TableRows.SameValues(stored.Value!, row))
+                : (record, false);
         }
     }
 

@@ -129,8 +129,8 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
     /// Moves up to <paramref name="max"/> home rows from the old place into their sessions' partitions, each as the
     /// index's writers move an entry: a new due row (at the time the old one was due), the new home row (inserted:
     /// one there already is newer, and the old row is just deleted), the old home row deleted under the ETag read,
-    /// then its due row. An old row changed or removed meanwhile (a writer that read it before the new row existed)
-    /// takes the move back, for a later call. The rows looked at.
+    /// then its due row. An old row changed meanwhile (a writer that read it before the new row existed) takes the
+    /// move back, for a later call; one already gone is kept as moved. The rows looked at.
     /// </summary>
     internal async Task<int> MoveOldHomesAsync(int max, CancellationToken cancellationToken)
     {
@@ -255,6 +255,7 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var moved = HomeEntity(entry with { InOldPlace = false }, slot, entry.Ticket, entry.RunningUntil);
         var inserted = true;
+        var watch = LostReplyWatch.Begin();
         try
         {
             var response = await table.AddEntityAsync(moved, cancellationToken).ConfigureAwait(false);
@@ -265,8 +266,8 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
             inserted = false;
         }
 
-        // A 409 may be this insert itself, stored and retried by the SDK after its reply was lost.
-        if (!inserted && !await IsOwnWriteAsync(table, moved, cancellationToken).ConfigureAwait(false))
+        // After a try lost in transit, a 409 may be this insert itself, stored and retried by the SDK.
+        if (!inserted && !(watch.FailedInTransit && await IsOwnWriteAsync(table, moved, cancellationToken).ConfigureAwait(false)))
         {
             // Written since the upgrade (or by a move that stopped half-way): the new row is the entry.
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
@@ -348,9 +349,10 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, at);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var home = HomeEntity(entry, slot, ticket, runningUntil);
-        // A 412 or 404 may be this replace itself, stored and retried by the SDK after its reply was lost.
+        // After a try lost in transit, a 412 may be this replace itself, stored and retried by the SDK.
+        var watch = LostReplyWatch.Begin();
         if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false)
-            && !await IsOwnWriteAsync(table, home, cancellationToken).ConfigureAwait(false))
+            && !(watch.FailedInTransit && await IsOwnWriteAsync(table, home, cancellationToken).ConfigureAwait(false)))
         {
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return null;
@@ -449,7 +451,6 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
         return true;
     }
 
-    /// <summary>Deletes the row if it still has <paramref name="version"/>; false when it changed or is gone.</summary>
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken);
 

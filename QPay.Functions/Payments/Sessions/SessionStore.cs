@@ -39,6 +39,7 @@ internal sealed class SessionTableStore(StorageClients storage, IPendingSessionI
         var table = await storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken).ConfigureAwait(false);
         // A new session keeps the claim of its invoice in its own partition (design §5).
         var row = SessionEntity.From(session with { Version = 1, ClaimInSessionPartition = true });
+        var watch = LostReplyWatch.Begin();
         try
         {
             if (reconcileEntry is null)
@@ -50,10 +51,10 @@ internal sealed class SessionTableStore(StorageClients storage, IPendingSessionI
             var home = await pending.StartAsync(reconcileEntry, cancellationToken).ConfigureAwait(false);
             await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, row), home], cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (RequestFailedException e) when (e.Status == 409 && watch.FailedInTransit)
         {
-            // The session's id is new, so a 409 is this write itself, stored and retried by the SDK after its reply
-            // was lost, if the row holds what it sent (a home row was in the same transaction).
+            // The session's id is new, so a 409 after a try lost in transit is this write itself, stored and retried
+            // by the SDK, if the row holds what it sent (a home row was in the same transaction).
             var stored = await table.GetEntityIfExistsAsync<SessionEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!stored.HasValue || !TableRows.SameValues(stored.Value!, row))
             {
