@@ -49,11 +49,7 @@ public sealed class IndexLostReplyTests
         foreach (var sessionId in new[] { insertLost, deleteLost })
         {
             await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1), Checks: 2), default);
-            var home = (await table.GetEntityAsync<TableEntity>(sessionId, PendingHome.RowKey)).Value;
-            var old = new TableEntity(home) { PartitionKey = prefix, RowKey = sessionId }; // as the build before this one kept it
-            old.Remove("odata.etag");
-            await table.UpsertEntityAsync(old, TableUpdateMode.Replace);
-            await table.DeleteEntityAsync(sessionId, PendingHome.RowKey);
+            await PendingHomeRowTests.ToOldPlaceAsync(table, prefix, sessionId);
         }
 
         lost.LoseNext((m, body) => m.Request.Method == RequestMethod.Post && body.Contains(insertLost, StringComparison.Ordinal) && body.Contains(PendingHome.RowKey, StringComparison.Ordinal));

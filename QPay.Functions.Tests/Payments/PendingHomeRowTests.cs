@@ -242,7 +242,7 @@ public sealed class PendingHomeRowTests
 
     /// <summary>Rewrites a session's home row as the build before this one kept it: PK the index's prefix, RK the session id.</summary>
     /// <param name="keepNew">Leaves the new row too (an older copy in the old place, with <paramref name="checks"/>).</param>
-    private static async Task ToOldPlaceAsync(TableClient table, string prefix, string sessionId, bool keepNew = false, int? checks = null)
+    internal static async Task ToOldPlaceAsync(TableClient table, string prefix, string sessionId, bool keepNew = false, int? checks = null)
     {
         var home = (await table.GetEntityAsync<TableEntity>(sessionId, PendingHome.RowKey)).Value;
         var old = new TableEntity(home) { PartitionKey = prefix, RowKey = sessionId };

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 
 namespace QPay.Functions.Storage;
 
@@ -24,6 +26,18 @@ public static class LostReplyWatch
 
         /// <summary>A try failed without an answer, and the SDK sent the request again.</summary>
         public bool FailedInTransit => Volatile.Read(ref _failedInTransit) == 1;
+
+        /// <summary>
+        /// For an insert answered 409: the row stored under <paramref name="sent"/>'s keys, and whether it is
+        /// <paramref name="sent"/> itself, stored by a try whose reply was lost (never without one).
+        /// </summary>
+        public async Task<(T? Stored, bool Own)> ReadBackAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
+            TableClient table, T sent, CancellationToken cancellationToken)
+            where T : class, ITableEntity, new()
+        {
+            var stored = await table.GetEntityIfExistsAsync<T>(sent.PartitionKey, sent.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return stored.HasValue ? (stored.Value, FailedInTransit && TableRows.SameValues(stored.Value!, sent)) : (null, false);
+        }
 
         internal void Mark() => Interlocked.Exchange(ref _failedInTransit, 1);
     }

@@ -118,10 +118,8 @@ internal sealed class RefundTable(StorageClients storage) : IRefundLedger
         {
             // Another writer's row, or (after a try lost in transit) this insert itself, stored and retried by the
             // SDK: then the row holds what it sent, and the caller records it as created.
-            var stored = await table.GetEntityIfExistsAsync<RefundEntity>(record.SessionId, record.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return stored.HasValue
-                ? (stored.Value!.ToRecord(), watch.FailedInTransit && TableRows.SameValues(stored.Value!, row))
-                : (record, false);
+            var (stored, own) = await watch.ReadBackAsync(table, row, cancellationToken).ConfigureAwait(false);
+            return (stored?.ToRecord() ?? record, own);
         }
     }
 

@@ -55,8 +55,7 @@ internal sealed class SessionTableStore(StorageClients storage, IPendingSessionI
         {
             // The session's id is new, so a 409 after a try lost in transit is this write itself, stored and retried
             // by the SDK, if the row holds what it sent (a home row was in the same transaction).
-            var stored = await table.GetEntityIfExistsAsync<SessionEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!stored.HasValue || !TableRows.SameValues(stored.Value!, row))
+            if (!(await watch.ReadBackAsync(table, row, cancellationToken).ConfigureAwait(false)).Own)
             {
                 throw;
             }
