@@ -1,7 +1,10 @@
 using System.Text.Json;
+using Azure.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Functions;
 using QPay.Functions.Payments.Catalog;
+using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
 namespace QPay.Functions.Tests.Payments;
@@ -42,6 +45,24 @@ public sealed class CatalogRoutesTests(HarnessFixture fixture) : IClassFixture<H
         Assert.Equal(StatusCodes.Status200OK, (await Invoke(r => Functions.DeleteProduct(r, shopA, "p1", default), "DELETE")).Status);
         Assert.Equal(StatusCodes.Status404NotFound, (await Invoke(r => Functions.GetProduct(r, shopA, "p1", default))).Status);
         Assert.Equal(StatusCodes.Status404NotFound, (await Invoke(r => Functions.DeleteProduct(r, shopA, "p1", default), "DELETE")).Status);
+    }
+
+    [Fact]
+    public async Task A_product_delete_stored_whose_reply_was_lost_answers_deleted_not_missing()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var functions = harness.Function<CatalogFunctions>();
+        var shop = Shop();
+        var body = JsonSerializer.Serialize(new { products = new[] { new { shopId = shop, productId = "p1", salePrice = 1m } } }, JsonSerializerOptions.Web);
+        Assert.Equal(StatusCodes.Status200OK, (await Invoke(r => functions.PutProducts(r, default), "PUT", body)).Status);
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Delete && m.Request.Uri.ToString().Contains(shop, StringComparison.Ordinal));
+
+        var deleted = await Invoke(r => functions.DeleteProduct(r, shop, "p1", default), "DELETE");
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal(StatusCodes.Status200OK, deleted.Status); // before: 404, the SDK's retry found its own delete done
+        Assert.Equal(StatusCodes.Status404NotFound, (await Invoke(r => functions.GetProduct(r, shop, "p1", default))).Status);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Azure;
+using Azure.Core;
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -33,6 +35,30 @@ public sealed class TableDeletesTests
         Assert.Equal(RowDelete.Changed, changedSinceRead);
         Assert.Equal((RowDelete.Deleted, RowDelete.Gone), (underCurrent, again));
         Assert.Equal((true, false), (present, presentAgain));
+        Assert.Empty(table.Query<TableEntity>().ToList());
+        await table.DeleteAsync();
+    }
+
+    [Fact]
+    public async Task A_delete_retried_after_its_reply_was_lost_is_this_calls_delete_and_leaves_the_callers_watch_alone()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var table = await harness.Get<StorageClients>().GetTableAsync("Deletes" + Guid.NewGuid().ToString("N")[..12], default);
+        await table.AddEntityAsync(new TableEntity("p", "any"));
+        var version = (await table.AddEntityAsync(new TableEntity("p", "read"))).Headers.ETag!.Value;
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Delete && m.Request.Uri.ToString().Contains("RowKey='any'", StringComparison.Ordinal));
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Delete && m.Request.Uri.ToString().Contains("RowKey='read'", StringComparison.Ordinal));
+        var callers = LostReplyWatch.Begin();
+
+        var any = await table.DeleteIfExistsAsync("p", "any", default);
+        var underVersion = await table.TryDeleteAsync("p", "read", version, default);
+
+        Assert.Equal(2, lost.Lost);
+        Assert.True(any); // before: false, the retry's 404 taken for a row that was never there
+        Assert.Equal(RowDelete.Deleted, underVersion); // before: Gone
+        Assert.False(callers.FailedInTransit); // the deletes watched their own tries
+        Assert.Equal((false, RowDelete.Gone), (await table.DeleteIfExistsAsync("p", "any", default), await table.TryDeleteAsync("p", "read", version, default)));
         Assert.Empty(table.Query<TableEntity>().ToList());
         await table.DeleteAsync();
     }

@@ -6,13 +6,13 @@ namespace QPay.Functions.Storage;
 /// <summary>What a delete under an ETag found.</summary>
 public enum RowDelete
 {
-    /// <summary>This call removed the row.</summary>
+    /// <summary>
+    /// This call removed the row. Also the answer for a 404 after one of its tries failed in transit: the SDK
+    /// retried a delete whose reply never came, and the retry found the row that try had removed gone.
+    /// </summary>
     Deleted,
 
-    /// <summary>
-    /// No row was there. Also the answer when this call's own delete was stored and its reply lost: the
-    /// SDK retries a request whose reply never came, and the retry finds the row gone.
-    /// </summary>
+    /// <summary>No row was there.</summary>
     Gone,
 
     /// <summary>The row was written since the ETag was read; it stays.</summary>
@@ -27,26 +27,31 @@ public enum RowDelete
 public static class TableDeletes
 {
     /// <summary>
-    /// Deletes the row whatever its version; true when it was there. False also when this call's own delete was
-    /// stored and its reply lost (the SDK's retry finds the row gone): a count made from it can come out low.
+    /// Deletes the row whatever its version; true when it was there. A 404 after a try that failed in transit
+    /// counts as this call's delete (see <see cref="RowDelete.Deleted"/>): that try most likely removed the row.
     /// </summary>
-    public static async Task<bool> DeleteIfExistsAsync(this TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
-    {
-        using var response = await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-        return response.Status != 404;
-    }
+    public static async Task<bool> DeleteIfExistsAsync(this TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken) =>
+        await DeleteAsync(table, partitionKey, rowKey, ETag.All, cancellationToken).ConfigureAwait(false) == RowDelete.Deleted;
 
     /// <summary>Deletes the row if it still has <paramref name="version"/>.</summary>
     public static async Task<RowDelete> TryDeleteAsync(this TableClient table, string partitionKey, string rowKey, ETag version, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await table.DeleteEntityAsync(partitionKey, rowKey, version, cancellationToken).ConfigureAwait(false);
-            return response.Status == 404 ? RowDelete.Gone : RowDelete.Deleted;
+            return await DeleteAsync(table, partitionKey, rowKey, version, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
             return RowDelete.Changed;
         }
+    }
+
+    // The watch is this call's own (an async method's AsyncLocal change ends with it): a caller's watch is neither
+    // replaced nor marked by this delete's tries.
+    private static async Task<RowDelete> DeleteAsync(TableClient table, string partitionKey, string rowKey, ETag version, CancellationToken cancellationToken)
+    {
+        var watch = LostReplyWatch.Begin();
+        using var response = await table.DeleteEntityAsync(partitionKey, rowKey, version, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404 || watch.FailedInTransit ? RowDelete.Deleted : RowDelete.Gone;
     }
 }

@@ -275,9 +275,9 @@ public sealed class PendingSessionTableIndex(StorageClients storage, IOptions<Pa
             return;
         }
 
-        // Gone is kept as moved: it is also what a retry of this delete finds when its reply was lost, and a
-        // remover that deleted the old row before the insert leaves one entry too many (its next visit finds the
-        // session finished and removes it), where a take-back could leave a live session without one.
+        // Gone is kept as moved: a remover that deleted the old row before the insert leaves one entry too many
+        // (its next visit finds the session finished and removes it), where a take-back could leave a live
+        // session without one.
         if (await table.TryDeleteAsync(old.PartitionKey, old.RowKey, old.ETag, cancellationToken).ConfigureAwait(false) == RowDelete.Changed)
         {
             // A writer changed the old row after it was read here: its write stands, the move is taken back.
