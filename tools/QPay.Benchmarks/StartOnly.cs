@@ -34,7 +34,9 @@ internal static class StartOnly
         static string Median(IEnumerable<double> values)
         {
             var sorted = values.Order().ToList();
-            return sorted[sorted.Count / 2].ToString("0", CultureInfo.InvariantCulture);
+            var middle = sorted.Count / 2;
+            var median = sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2; // an even N: the two middle ones' mean
+            return median.ToString("0", CultureInfo.InvariantCulture);
         }
 
         var text = new StringBuilder();
