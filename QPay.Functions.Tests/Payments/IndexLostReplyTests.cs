@@ -37,6 +37,29 @@ public sealed class IndexLostReplyTests
     }
 
     [Fact]
+    public async Task A_visits_hold_retried_after_its_reply_was_lost_begins_the_visit_and_a_second_delivery_still_waits()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var index = harness.Get<IPendingSessionIndex>();
+        var sessionId = NewId();
+        var now = WholeSeconds(DateTimeOffset.UtcNow);
+        await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1)), default);
+        var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
+        var visit = (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!;
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put && IsHomeRow(m, sessionId));
+
+        var begun = await index.BeginVisitAsync(sessionId, visit.Ticket, TimeSpan.FromMinutes(5), default);
+        var again = await index.BeginVisitAsync(sessionId, visit.Ticket, TimeSpan.FromMinutes(5), default);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.NotNull(begun); // before: null, and the visit waited 5 minutes for its own hold to end
+        Assert.Null(again); // a second delivery of the visit finds the hold running
+        Assert.True(await index.UpdateAsync(begun with { Checks = 1, NextCheckAt = now.AddMinutes(3) }, default)); // its ETag is the stored row's
+        Assert.Equal(1, (await index.GetAsync(sessionId, default))!.Checks);
+    }
+
+    [Fact]
     public async Task A_migration_move_whose_insert_or_old_row_delete_lost_its_reply_still_moves_the_entry()
     {
         var lost = new LostReplies();

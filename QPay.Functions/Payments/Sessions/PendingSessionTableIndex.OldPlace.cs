@@ -54,7 +54,7 @@ public sealed partial class PendingSessionTableIndex
         }
 
         // After a try lost in transit, a 409 may be this insert itself, stored and retried by the SDK.
-        if (!inserted && !(watch.FailedInTransit && await IsOwnWriteAsync(table, moved, cancellationToken).ConfigureAwait(false)))
+        if (!inserted && !(watch.FailedInTransit && await IsOwnWriteAsync(table, moved, DueRowColumn, cancellationToken).ConfigureAwait(false)))
         {
             // Written since the upgrade (or by a move that stopped half-way): the new row is the entry.
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);

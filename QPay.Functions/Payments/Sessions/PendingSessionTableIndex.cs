@@ -51,6 +51,9 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
 
     private static readonly char[] Lanes = ['0', '1'];
 
+    private static readonly string[] DueRowColumn = ["DueRow"];
+    private static readonly string[] HoldColumns = ["Ticket", "RunningUntil"];
+
     /// <summary>The due rows' and the cursor's prefix, and the old place's partition of home rows.</summary>
     private readonly string _prefix = options.Value.PendingIndexPartition;
 
@@ -203,7 +206,11 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
 
         var entry = FromHome(home);
         var held = HomeEntity(entry, entry.Slot, ticket, now + lease);
+        // After a try lost in transit, a 412 may be this hold itself: its ticket with this call's own end of hold
+        // (another delivery of the same visit writes a later one). Taken for another's, the visit would wait out the hold.
+        var watch = LostReplyWatch.Begin();
         return await TryReplaceAsync(table, held, home.ETag, cancellationToken).ConfigureAwait(false)
+            || (watch.FailedInTransit && await IsOwnWriteAsync(table, held, HoldColumns, cancellationToken).ConfigureAwait(false))
             ? entry with { Version = held.ETag, RunningUntil = now + lease, Interrupted = entry.RunningUntil is not null }
             : null;
     }
@@ -274,7 +281,7 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
         // After a try lost in transit, a 412 may be this replace itself, stored and retried by the SDK.
         var watch = LostReplyWatch.Begin();
         if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false)
-            && !(watch.FailedInTransit && await IsOwnWriteAsync(table, home, cancellationToken).ConfigureAwait(false)))
+            && !(watch.FailedInTransit && await IsOwnWriteAsync(table, home, DueRowColumn, cancellationToken).ConfigureAwait(false)))
         {
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return null;
@@ -358,20 +365,30 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
     }
 
     /// <summary>
-    /// Whether the stored home row is <paramref name="home"/> as this call wrote it, for a write that pointed it at a
-    /// new due row: that row's key ends in a nonce no other write has. When it is, the entity takes the stored ETag.
+    /// Whether the home row stored under <paramref name="home"/>'s keys holds <paramref name="columns"/> as
+    /// <paramref name="home"/> does: a write whose reply was lost, retried into a 412 or 409 (a due row's key ends in a
+    /// nonce; a hold's end is this call's clock). If so, <paramref name="home"/> takes the stored row's ETag.
     /// </summary>
-    private static async Task<bool> IsOwnWriteAsync(TableClient table, TableEntity home, CancellationToken cancellationToken)
+    private static async Task<bool> IsOwnWriteAsync(TableClient table, TableEntity home, string[] columns, CancellationToken cancellationToken)
     {
-        var stored = await table.GetEntityIfExistsAsync<TableEntity>(home.PartitionKey, home.RowKey, select: ["DueRow"], cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!stored.HasValue || home.GetString("DueRow") is not { } due || stored.Value!.GetString("DueRow") != due)
+        var stored = await table.GetEntityIfExistsAsync<TableEntity>(home.PartitionKey, home.RowKey, select: columns, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!stored.HasValue || !columns.All(column => home.TryGetValue(column, out var sent) && sent is not null && SameValue(sent, stored.Value![column])))
         {
             return false;
         }
 
-        home.ETag = stored.Value.ETag;
+        home.ETag = stored.Value!.ETag;
         return true;
     }
+
+    // Table Storage reads a DateTimeOffset back as a UTC DateTime, and a store may keep fewer digits than a tick;
+    // two holds of one ticket are written by separate deliveries, far more than a millisecond apart.
+    private static bool SameValue(object sent, object? stored) => (sent, stored) switch
+    {
+        (DateTimeOffset a, DateTime b) => Math.Abs((a.UtcDateTime - DateTime.SpecifyKind(b, DateTimeKind.Utc)).Ticks) < TimeSpan.TicksPerMillisecond,
+        (DateTimeOffset a, DateTimeOffset b) => Math.Abs((a - b).Ticks) < TimeSpan.TicksPerMillisecond,
+        _ => Equals(sent, stored),
+    };
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken);
