@@ -22,9 +22,8 @@ public sealed class IndexLostReplyTests
         var lost = new LostReplies();
         await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
-        var sessionId = NewId();
         var now = WholeSeconds(DateTimeOffset.UtcNow);
-        await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1)), default);
+        var sessionId = await AddOverdueEntryAsync(index, now);
         lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put && IsHomeRow(m, sessionId));
 
         var updated = await index.UpdateAsync((await index.GetAsync(sessionId, default))! with { Checks = 1, NextCheckAt = now.AddMinutes(3) }, default);
@@ -42,9 +41,8 @@ public sealed class IndexLostReplyTests
         var lost = new LostReplies();
         await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
-        var sessionId = NewId();
         var now = WholeSeconds(DateTimeOffset.UtcNow);
-        await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1)), default);
+        var sessionId = await AddOverdueEntryAsync(index, now);
         var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
         var visit = (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!;
         lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put && IsHomeRow(m, sessionId));
@@ -108,4 +106,12 @@ public sealed class IndexLostReplyTests
     private static DateTimeOffset WholeSeconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
 
     private static string NewId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>A new session's entry, created 5 minutes ago and due a minute ago.</summary>
+    private static async Task<string> AddOverdueEntryAsync(IPendingSessionIndex index, DateTimeOffset now)
+    {
+        var sessionId = NewId();
+        await index.AddAsync(new PendingSessionEntry(sessionId, now.AddMinutes(-5), now.AddMinutes(-1)), default);
+        return sessionId;
+    }
 }
