@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +56,38 @@ public sealed class IndexLostReplyTests
         Assert.Null(again); // a second delivery of the visit finds the hold running
         Assert.True(await index.UpdateAsync(begun with { Checks = 1, NextCheckAt = now.AddMinutes(3) }, default)); // its ETag is the stored row's
         Assert.Equal(1, (await index.GetAsync(sessionId, default))!.Checks);
+    }
+
+    [Fact]
+    public async Task A_visits_hold_rewritten_by_another_writer_before_the_retry_is_not_taken_for_this_calls_even_with_its_ticket_and_hold()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var index = harness.Get<IPendingSessionIndex>();
+        var now = WholeSeconds(DateTimeOffset.UtcNow);
+        var sessionId = await AddOverdueEntryAsync(index, now);
+        var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
+        var visit = (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!;
+        // Outside the app's pipeline: the dispatcher meeting the running hold rewrites the row with the same ticket and
+        // end of hold (and a new due row), after the hold's first try was stored and before its retry.
+        var other = new TableClient(LocalStack.StorageConnectionString, StorageNames.PaymentSessionsTable);
+        lost.LoseNext((m, _) =>
+        {
+            if (m.Request.Method != RequestMethod.Put || !IsHomeRow(m, sessionId))
+            {
+                return false;
+            }
+
+            var row = other.GetEntity<TableEntity>(sessionId, PendingHome.RowKey).Value;
+            row.Remove("HoldId");
+            other.UpdateEntity(row, ETag.All, TableUpdateMode.Replace);
+            return true;
+        });
+
+        var begun = await index.BeginVisitAsync(sessionId, visit.Ticket, TimeSpan.FromMinutes(5), default);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Null(begun); // the other writer's row, whose ETag a release must not write under
     }
 
     [Fact]

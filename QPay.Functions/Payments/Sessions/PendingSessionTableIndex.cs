@@ -51,8 +51,8 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
 
     private static readonly char[] Lanes = ['0', '1'];
 
-    private static readonly string[] DueRowColumn = ["DueRow"];
-    private static readonly string[] HoldColumns = ["Ticket", "RunningUntil"];
+    private const string DueRowColumn = "DueRow";
+    private const string HoldIdColumn = "HoldId";
 
     /// <summary>The due rows' and the cursor's prefix, and the old place's partition of home rows.</summary>
     private readonly string _prefix = options.Value.PendingIndexPartition;
@@ -206,11 +206,12 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
 
         var entry = FromHome(home);
         var held = HomeEntity(entry, entry.Slot, ticket, now + lease);
-        // After a try lost in transit, a 412 may be this hold itself: its ticket with this call's own end of hold
-        // (another delivery of the same visit writes a later one). Taken for another's, the visit would wait out the hold.
+        // A nonce of this hold, which every later write of the row drops: after a try lost in transit, a 412 may be this
+        // hold itself, and taken for another's the visit would wait out its own hold.
+        held[HoldIdColumn] = Guid.NewGuid().ToString("N");
         var watch = LostReplyWatch.Begin();
         return await TryReplaceAsync(table, held, home.ETag, cancellationToken).ConfigureAwait(false)
-            || (watch.FailedInTransit && await IsOwnWriteAsync(table, held, HoldColumns, cancellationToken).ConfigureAwait(false))
+            || (watch.FailedInTransit && await IsOwnWriteAsync(table, held, HoldIdColumn, cancellationToken).ConfigureAwait(false))
             ? entry with { Version = held.ETag, RunningUntil = now + lease, Interrupted = entry.RunningUntil is not null }
             : null;
     }
@@ -365,30 +366,21 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
     }
 
     /// <summary>
-    /// Whether the home row stored under <paramref name="home"/>'s keys holds <paramref name="columns"/> as
-    /// <paramref name="home"/> does: a write whose reply was lost, retried into a 412 or 409 (a due row's key ends in a
-    /// nonce; a hold's end is this call's clock). If so, <paramref name="home"/> takes the stored row's ETag.
+    /// Whether the home row stored under <paramref name="home"/>'s keys holds <paramref name="home"/>'s nonce in
+    /// <paramref name="column"/> (a due row's key, a hold's id), which no other write has: then it is this call's write,
+    /// stored with its reply lost and retried into a 412 or 409, and <paramref name="home"/> takes the stored ETag.
     /// </summary>
-    private static async Task<bool> IsOwnWriteAsync(TableClient table, TableEntity home, string[] columns, CancellationToken cancellationToken)
+    private static async Task<bool> IsOwnWriteAsync(TableClient table, TableEntity home, string column, CancellationToken cancellationToken)
     {
-        var stored = await table.GetEntityIfExistsAsync<TableEntity>(home.PartitionKey, home.RowKey, select: columns, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!stored.HasValue || !columns.All(column => home.TryGetValue(column, out var sent) && sent is not null && SameValue(sent, stored.Value![column])))
+        var stored = await table.GetEntityIfExistsAsync<TableEntity>(home.PartitionKey, home.RowKey, select: [column], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!stored.HasValue || home.GetString(column) is not { } nonce || stored.Value!.GetString(column) != nonce)
         {
             return false;
         }
 
-        home.ETag = stored.Value!.ETag;
+        home.ETag = stored.Value.ETag;
         return true;
     }
-
-    // Table Storage reads a DateTimeOffset back as a UTC DateTime, and a store may keep fewer digits than a tick;
-    // two holds of one ticket are written by separate deliveries, far more than a millisecond apart.
-    private static bool SameValue(object sent, object? stored) => (sent, stored) switch
-    {
-        (DateTimeOffset a, DateTime b) => Math.Abs((a.UtcDateTime - DateTime.SpecifyKind(b, DateTimeKind.Utc)).Ticks) < TimeSpan.TicksPerMillisecond,
-        (DateTimeOffset a, DateTimeOffset b) => Math.Abs((a - b).Ticks) < TimeSpan.TicksPerMillisecond,
-        _ => Equals(sent, stored),
-    };
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         storage.GetTableAsync(StorageNames.PaymentSessionsTable, cancellationToken);
