@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using QPay.Functions.Payments.Retention;
 using QPay.Functions.Storage;
 using QPay.Functions.Tests.Infrastructure;
 
@@ -59,6 +60,31 @@ public sealed class TableDeletesTests
         Assert.Equal(RowDelete.Deleted, underVersion); // before: Gone
         Assert.False(callers.FailedInTransit); // the deletes watched their own tries
         Assert.Equal((false, RowDelete.Gone), (await table.DeleteIfExistsAsync("p", "any", default), await table.TryDeleteAsync("p", "read", version, default)));
+        Assert.Empty(table.Query<TableEntity>().ToList());
+        await table.DeleteAsync();
+    }
+
+    [Fact]
+    public async Task A_retention_batch_delete_retried_after_its_reply_was_lost_counts_its_rows_and_one_already_gone_is_not()
+    {
+        var lost = new LostReplies();
+        await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
+        var name = "Deletes" + Guid.NewGuid().ToString("N")[..12];
+        var table = await harness.Get<StorageClients>().GetTableAsync(name, default);
+        var rows = Enumerable.Range(0, 5).Select(i => ("p", $"r{i}")).ToArray();
+        foreach (var (partition, row) in rows.Concat([("q", "r0"), ("q", "r1")]))
+        {
+            await table.AddEntityAsync(new TableEntity(partition, row));
+        }
+
+        lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Post && m.Request.Uri.ToString().Contains("$batch", StringComparison.Ordinal));
+        var counted = await TableSweep.DeleteAsync(table, rows, default);
+        await table.DeleteEntityAsync("q", "r0"); // another run's
+        var withOneGone = await TableSweep.DeleteAsync(table, [("q", "r0"), ("q", "r1")], default);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal(5, counted); // before: 0, each row's own delete then found it gone
+        Assert.Equal(1, withOneGone); // no try lost: the row another run deleted is not counted
         Assert.Empty(table.Query<TableEntity>().ToList());
         await table.DeleteAsync();
     }

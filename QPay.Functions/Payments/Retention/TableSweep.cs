@@ -104,8 +104,10 @@ internal static class TableSweep
 
     private static async Task<int> DeleteChunkAsync(TableClient table, (string Partition, string Row)[] chunk, CancellationToken cancellationToken)
     {
+        var goneIsOurs = false;
         if (chunk.Length > 1)
         {
+            var watch = LostReplyWatch.Begin();
             try
             {
                 await table.SubmitTransactionAsync(
@@ -115,16 +117,19 @@ internal static class TableSweep
             }
             catch (TableTransactionFailedException e) when (e.Status == 404)
             {
-                // One of them is gone already (another run, a writer): the rest one by one.
+                // One of them is gone already (another run, a writer): the rest one by one. After a try lost in transit
+                // it is most likely this transaction itself, stored with its reply lost and retried: its rows count as
+                // deleted here, as a single delete's 404 does then (TableDeletes).
+                goneIsOurs = watch.FailedInTransit;
             }
         }
 
         var deleted = 0;
         foreach (var (partition, row) in chunk)
         {
-            if (await table.DeleteIfExistsAsync(partition, row, cancellationToken).ConfigureAwait(false))
+            if (await table.DeleteIfExistsAsync(partition, row, cancellationToken).ConfigureAwait(false) || goneIsOurs)
             {
-                deleted++; // a row already gone is not counted again
+                deleted++; // a row already gone is otherwise not counted again
             }
         }
 
