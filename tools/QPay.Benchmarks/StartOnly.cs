@@ -31,13 +31,8 @@ internal static class StartOnly
 
     public static string Markdown(IReadOnlyList<(WorkerStart Start, long RssKb)> results)
     {
-        static string Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToList();
-            var middle = sorted.Count / 2;
-            var median = sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2; // an even N: the two middle ones' mean
-            return median.ToString("0", CultureInfo.InvariantCulture);
-        }
+        // The benchmark's p50 (nearest rank): for an even number of starts, the lower middle one.
+        static string Median(IEnumerable<double> values) => Percentiles.Of(values.ToList(), 50).ToString("0", CultureInfo.InvariantCulture);
 
         var text = new StringBuilder();
         text.AppendLine("| Worker start (median of " + results.Count + ") | ms |");
