@@ -11,6 +11,7 @@ namespace QPay.Functions.Tests.Infrastructure;
 public sealed class LostReplies : QPay.Functions.Storage.StorageTryPolicy
 {
     private readonly List<Func<HttpMessage, string, bool>> _armed = [];
+    private readonly List<Func<HttpMessage, string, bool>> _unsent = [];
 
     /// <summary>How many replies were lost.</summary>
     public int Lost { get; private set; }
@@ -24,9 +25,22 @@ public sealed class LostReplies : QPay.Functions.Storage.StorageTryPolicy
         }
     }
 
+    /// <summary>
+    /// Fails the next request for which <paramref name="match"/> holds before it reaches storage, as a connection
+    /// that breaks while sending does: the SDK retries it, and nothing of the first try was stored.
+    /// </summary>
+    public void FailNextUnsent(Func<HttpMessage, string, bool> match)
+    {
+        lock (_armed)
+        {
+            _unsent.Add(match);
+        }
+    }
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         var body = Body(message);
+        FailIfUnsent(message, body);
         ProcessNext(message, pipeline);
         LoseIfArmed(message, body);
     }
@@ -34,8 +48,25 @@ public sealed class LostReplies : QPay.Functions.Storage.StorageTryPolicy
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         var body = Body(message);
+        FailIfUnsent(message, body);
         await ProcessNextAsync(message, pipeline);
         LoseIfArmed(message, body);
+    }
+
+    private void FailIfUnsent(HttpMessage message, string body)
+    {
+        lock (_armed)
+        {
+            var index = _unsent.FindIndex(match => match(message, body));
+            if (index < 0)
+            {
+                return;
+            }
+
+            _unsent.RemoveAt(index);
+        }
+
+        throw new IOException("The connection broke before the request was sent (test).");
     }
 
     private void LoseIfArmed(HttpMessage message, string body)

@@ -104,7 +104,7 @@ internal static class TableSweep
 
     private static async Task<int> DeleteChunkAsync(TableClient table, (string Partition, string Row)[] chunk, CancellationToken cancellationToken)
     {
-        var goneIsOurs = false;
+        var storedUnanswered = false;
         if (chunk.Length > 1)
         {
             var watch = LostReplyWatch.Begin();
@@ -118,21 +118,21 @@ internal static class TableSweep
             catch (TableTransactionFailedException e) when (e.Status == 404)
             {
                 // One of them is gone already (another run, a writer): the rest one by one. After a try lost in transit
-                // it is most likely this transaction itself, stored with its reply lost and retried: its rows count as
-                // deleted here, as a single delete's 404 does then (TableDeletes).
-                goneIsOurs = watch.FailedInTransit;
+                // it may be this transaction itself, stored with its reply lost and retried; a transaction stores all
+                // or nothing, so it was when none of its rows is left.
+                storedUnanswered = watch.FailedInTransit;
             }
         }
 
         var deleted = 0;
         foreach (var (partition, row) in chunk)
         {
-            if (await table.DeleteIfExistsAsync(partition, row, cancellationToken).ConfigureAwait(false) || goneIsOurs)
+            if (await table.DeleteIfExistsAsync(partition, row, cancellationToken).ConfigureAwait(false))
             {
-                deleted++; // a row already gone is otherwise not counted again
+                deleted++; // a row already gone is not counted again
             }
         }
 
-        return deleted;
+        return deleted == 0 && storedUnanswered ? chunk.Length : deleted;
     }
 }
