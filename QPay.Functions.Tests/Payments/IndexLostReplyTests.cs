@@ -43,9 +43,7 @@ public sealed class IndexLostReplyTests
         await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
         var now = WholeSeconds(DateTimeOffset.UtcNow);
-        var sessionId = await AddOverdueEntryAsync(index, now);
-        var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
-        var visit = (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!;
+        var (sessionId, visit) = await IssueOverdueVisitAsync(index, now);
         lost.LoseNext((m, _) => m.Request.Method == RequestMethod.Put && IsHomeRow(m, sessionId));
 
         var begun = await index.BeginVisitAsync(sessionId, visit.Ticket, TimeSpan.FromMinutes(5), default);
@@ -65,9 +63,7 @@ public sealed class IndexLostReplyTests
         await using var harness = await PaymentsHarness.StartAsync(services: s => s.AddSingleton<StorageTryPolicy>(lost));
         var index = harness.Get<IPendingSessionIndex>();
         var now = WholeSeconds(DateTimeOffset.UtcNow);
-        var sessionId = await AddOverdueEntryAsync(index, now);
-        var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
-        var visit = (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!;
+        var (sessionId, visit) = await IssueOverdueVisitAsync(index, now);
         // Outside the app's pipeline: the dispatcher meeting the running hold rewrites the row with the same ticket and
         // end of hold (and a new due row), after the hold's first try was stored and before its retry.
         var other = new TableClient(LocalStack.StorageConnectionString, StorageNames.PaymentSessionsTable);
@@ -139,6 +135,14 @@ public sealed class IndexLostReplyTests
     private static DateTimeOffset WholeSeconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
 
     private static string NewId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>A visit handed out for a new overdue entry (see <see cref="AddOverdueEntryAsync"/>).</summary>
+    private static async Task<(string SessionId, IssuedVisit Visit)> IssueOverdueVisitAsync(IPendingSessionIndex index, DateTimeOffset now)
+    {
+        var sessionId = await AddOverdueEntryAsync(index, now);
+        var slot = Assert.Single(await index.ListDueAsync(100, default), s => s.SessionId == sessionId);
+        return (sessionId, (await index.IssueAsync(slot, TimeSpan.FromMinutes(10), default))!);
+    }
 
     /// <summary>A new session's entry, created 5 minutes ago and due a minute ago.</summary>
     private static async Task<string> AddOverdueEntryAsync(IPendingSessionIndex index, DateTimeOffset now)
