@@ -209,9 +209,7 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
         // A nonce of this hold, which every later write of the row drops: after a try lost in transit, a 412 may be this
         // hold itself, and taken for another's the visit would wait out its own hold.
         held[HoldIdColumn] = Guid.NewGuid().ToString("N");
-        var watch = LostReplyWatch.Begin();
-        return await TryReplaceAsync(table, held, home.ETag, cancellationToken).ConfigureAwait(false)
-            || (watch.FailedInTransit && await IsOwnWriteAsync(table, held, HoldIdColumn, cancellationToken).ConfigureAwait(false))
+        return await TryReplaceOwnAsync(table, held, home.ETag, HoldIdColumn, cancellationToken).ConfigureAwait(false)
             ? entry with { Version = held.ETag, RunningUntil = now + lease, Interrupted = entry.RunningUntil is not null }
             : null;
     }
@@ -279,10 +277,7 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
         var slot = SlotFor(entry.SessionId, entry.GoesFirst, at);
         await table.UpsertEntityAsync(DueEntity(slot), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var home = HomeEntity(entry, slot, ticket, runningUntil);
-        // After a try lost in transit, a 412 may be this replace itself, stored and retried by the SDK.
-        var watch = LostReplyWatch.Begin();
-        if (!await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false)
-            && !(watch.FailedInTransit && await IsOwnWriteAsync(table, home, DueRowColumn, cancellationToken).ConfigureAwait(false)))
+        if (!await TryReplaceOwnAsync(table, home, version, DueRowColumn, cancellationToken).ConfigureAwait(false))
         {
             await table.DeleteIfExistsAsync(slot.Partition, slot.Row, cancellationToken).ConfigureAwait(false);
             return null;
@@ -363,6 +358,17 @@ public sealed partial class PendingSessionTableIndex(StorageClients storage, IOp
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// <see cref="TryReplaceAsync"/> for a write that carries a nonce in <paramref name="nonceColumn"/>: after a try lost
+    /// in transit, a 412 may be this replace itself, stored and retried by the SDK, and is then taken as written.
+    /// </summary>
+    private static async Task<bool> TryReplaceOwnAsync(TableClient table, TableEntity home, ETag version, string nonceColumn, CancellationToken cancellationToken)
+    {
+        var watch = LostReplyWatch.Begin();
+        return await TryReplaceAsync(table, home, version, cancellationToken).ConfigureAwait(false)
+            || (watch.FailedInTransit && await IsOwnWriteAsync(table, home, nonceColumn, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
